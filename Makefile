@@ -1,0 +1,55 @@
+# sandgate: make run | make test | make bench
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/sandgate
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# The Vault server for integration tests is built once from the Go module
+# proxy into a cache outside the repository (10 to 20 minutes the first time).
+VAULT_VERSION := 1.21.0
+VAULT_BIN ?= $(HOME)/.cache/sandgate/vault-$(VAULT_VERSION)/vault
+export SANDGATE_VAULT_BIN := $(VAULT_BIN)
+
+.PHONY: all build run test unit integration deps vault bench vet clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sandgate
+
+## run: start a gateway with the example config (file secrets, shipped scripts)
+run: build
+	@bash examples/run.sh $(BIN)
+
+## test: install what the tests need, then vet, unit and integration tests
+test: deps vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+unit: vet
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
+
+integration: deps
+	$(GO) test -count=1 -timeout 20m ./integration/...
+
+vet:
+	$(GO) vet ./...
+
+## deps: curl for the integration tests, and the Vault server
+deps: vault
+	@command -v curl >/dev/null || { apt-get update && apt-get install -y curl; }
+
+vault: $(VAULT_BIN)
+
+$(VAULT_BIN): integration/vault/go.mod integration/vault/main.go
+	@echo "building Vault $(VAULT_VERSION) for the integration tests into $(VAULT_BIN) (first time: 10 to 20 minutes)"
+	@mkdir -p $(dir $(VAULT_BIN))
+	cd integration/vault && GOFLAGS=-mod=mod $(GO) build -mod=mod -trimpath -ldflags='-s -w' -o $(VAULT_BIN).tmp .
+	mv $(VAULT_BIN).tmp $(VAULT_BIN)
+
+## bench: micro-benchmarks and the side-by-side comparison; writes BENCHMARKS.md
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,103 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse([]byte("version: 1\n"), "/etc/sandgate/sandgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want any
+	}{
+		{"proxy.listen", c.Proxy.Listen, "127.0.0.1:3128"},
+		{"admin.listen", c.Admin.Listen, "127.0.0.1:9180"},
+		{"scripts_dir", c.ScriptsDir, "/etc/sandgate/scripts"},
+		{"dial_timeout", c.Upstream.DialTimeout.Duration, 10 * time.Second},
+		{"response_header_timeout", c.Upstream.ResponseHeaderTimeout.Duration, 60 * time.Second},
+		{"handler_timeout", c.Limits.HandlerTimeout.Duration, 250 * time.Millisecond},
+		{"max_body_bytes", c.Limits.MaxBodyBytes, int64(10485760)},
+		{"max_string_bytes", c.Limits.MaxStringBytes, 16777216},
+		{"cache_ttl", c.Secrets.Vault.CacheTTL.Duration, time.Second},
+		{"vault mount", c.Secrets.Vault.Mount, "secret"},
+		{"backend", c.Secrets.Backend, "file"},
+		{"default class intercepts", c.Classes["default"].Intercept(), true},
+		{"default deny_status", c.Classes["default"].DenyStatus, 403},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestParseCacheTTLZero(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nsecrets:\n  backend: vault\n  vault: { cache_ttl: 0s }\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Secrets.Vault.CacheTTL.Duration != 0 {
+		t.Errorf("got %v, want 0 (no cache)", c.Secrets.Vault.CacheTTL.Duration)
+	}
+}
+
+func TestAllowedHostsNullVersusEmpty(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nclasses:\n  a: { allowed_hosts: null }\n  b: { allowed_hosts: [] }\n  c: {}\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Classes["a"].AllowedHosts != nil || c.Classes["c"].AllowedHosts != nil {
+		t.Error("null or absent allowed_hosts must mean no list")
+	}
+	if c.Classes["b"].AllowedHosts == nil || len(*c.Classes["b"].AllowedHosts) != 0 {
+		t.Error("[] must be an empty list")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown top key", "version: 1\nproxyy: {}\n", []string{"x.yaml:2: proxyy: unknown key in the top level"}},
+		{"unknown nested key", "version: 1\nsecrets:\n  vault:\n    adress: x\n", []string{"x.yaml:4: adress: unknown key in secrets.vault"}},
+		{"unknown class key", "version: 1\nclasses:\n  default:\n    allow_hosts: []\n", []string{"x.yaml:4: allow_hosts: unknown key in a class"}},
+		{"missing version", "proxy: {}\n", []string{"version: must be 1"}},
+		{"bad listen", "version: 1\nproxy:\n  listen: nope\n", []string{"x.yaml:3: proxy.listen"}},
+		{"same listeners", "version: 1\nproxy: {listen: '127.0.0.1:1'}\nadmin: {listen: '127.0.0.1:1'}\n", []string{"admin.listen: must differ"}},
+		{"bad backend", "version: 1\nsecrets: {backend: consul}\n", []string{"secrets.backend: must be file or vault"}},
+		{"bad cidr", "version: 1\negress:\n  allow_cidrs: [\"10.0.0.0/33\"]\n", []string{"x.yaml:3: egress.allow_cidrs[0]"}},
+		{"bad deny status", "version: 1\nclasses:\n  d: { deny_status: 200 }\n", []string{"deny_status: must be a 4xx or 5xx"}},
+		{"several errors at once", "version: 1\nlimits:\n  handler_timeout: 0s\nsecrets: {backend: x}\n", []string{"limits.handler_timeout", "secrets.backend"}},
+		{"bad yaml", "version: 1\nproxy: [\n", []string{"x.yaml:"}},
+		{"empty", "", []string{"file is empty"}},
+		{"approle needs fields", "version: 1\nsecrets:\n  backend: vault\n  vault:\n    approle: { role_id: r }\n", []string{"approle.secret_id_file: is required"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "x.yaml")
+			if err == nil {
+				t.Fatalf("got no error, want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckHandlers(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nclasses:\n  d:\n    outbound: { handler: missing }\n    outbound_by_host:\n      api.x.com: { handler: present }\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckHandlers(func(n string) bool { return n == "present" })
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:4: classes.d.outbound.handler: unknown handler "missing"`) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,259 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/sandgate/sandgate/engine/hostpat"
+)
+
+// ClassName and HandlerName are the allowed shapes of those names.
+var (
+	ClassName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$`)
+	HandlerName = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`)
+)
+
+type validator struct {
+	c     *Config
+	lines *lineIndex
+	errs  []error
+}
+
+func (v *validator) fail(key, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.c.File, Line: v.lines.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) validate(lines *lineIndex) []error {
+	v := &validator{c: c, lines: lines}
+	if c.Version != 1 {
+		v.fail("version", "must be 1 (got %d)", c.Version)
+	}
+	v.addr("proxy.listen", c.Proxy.Listen, false)
+	v.addr("proxy.transparent_listen", c.Proxy.TransparentListen, true)
+	v.addr("admin.listen", c.Admin.Listen, false)
+	if sameListener(c.Admin.Listen, c.Proxy.Listen) || sameListener(c.Admin.Listen, c.Proxy.TransparentListen) {
+		v.fail("admin.listen", "must differ from the proxy listeners (%s)", c.Admin.Listen)
+	}
+	if c.Proxy.MaxConns < 0 {
+		v.fail("proxy.max_connections", "must be positive")
+	}
+	v.secrets()
+	v.limits()
+	for i, s := range c.Egress.AllowCIDRs {
+		if _, err := parsePrefix(s); err != nil {
+			v.fail(fmt.Sprintf("egress.allow_cidrs[%d]", i), "%q is not an IP address or CIDR", s)
+		}
+	}
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		v.fail("log.level", "must be debug, info, warn or error (got %q)", c.Log.Level)
+	}
+	if !oneOf(c.Log.Format, "json", "text") {
+		v.fail("log.format", "must be json or text (got %q)", c.Log.Format)
+	}
+	names := make([]string, 0, len(c.Classes))
+	for name := range c.Classes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v.class(name, c.Classes[name])
+	}
+	return v.errs
+}
+
+func (v *validator) addr(key, addr string, optional bool) {
+	if addr == "" && optional {
+		return
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		v.fail(key, "%q is not host:port", addr)
+	}
+}
+
+func (v *validator) secrets() {
+	s := v.c.Secrets
+	switch s.Backend {
+	case "file":
+		if s.File.Path == "" {
+			v.fail("secrets.file.path", "is required with backend file")
+		}
+	case "vault":
+		if s.Vault.AppRole != nil {
+			if s.Vault.AppRole.RoleID == "" {
+				v.fail("secrets.vault.approle.role_id", "is required with approle")
+			}
+			if s.Vault.AppRole.SecretIDFile == "" {
+				v.fail("secrets.vault.approle.secret_id_file", "is required with approle")
+			}
+		}
+		if strings.Contains(s.Vault.Prefix, "..") {
+			v.fail("secrets.vault.prefix", "must not contain \"..\"")
+		}
+	default:
+		v.fail("secrets.backend", "must be file or vault (got %q)", s.Backend)
+	}
+}
+
+func (v *validator) limits() {
+	l := v.c.Limits
+	if l.HandlerTimeout.Duration <= 0 {
+		v.fail("limits.handler_timeout", "must be positive")
+	}
+	if l.MaxBodyBytes < 0 {
+		v.fail("limits.max_body_bytes", "must be positive")
+	}
+	if l.MaxStringBytes < 0 {
+		v.fail("limits.max_string_bytes", "must be positive")
+	}
+	if v.c.Upstream.DialTimeout.Duration <= 0 {
+		v.fail("upstream.dial_timeout", "must be positive")
+	}
+	if v.c.Upstream.ResponseHeaderTimeout.Duration <= 0 {
+		v.fail("upstream.response_header_timeout", "must be positive")
+	}
+}
+
+func (v *validator) class(name string, cl *Class) {
+	key := "classes." + name
+	if !ClassName.MatchString(name) {
+		v.fail(key, "class name %q must match %s", name, ClassName)
+	}
+	if cl == nil {
+		v.fail(key, "is empty (write {} for all defaults)")
+		return
+	}
+	if cl.AllowedHosts != nil {
+		v.patterns(key+".allowed_hosts", *cl.AllowedHosts)
+	}
+	v.patterns(key+".denied_hosts", cl.DeniedHosts)
+	if cl.DenyStatus < 400 || cl.DenyStatus > 599 {
+		v.fail(key+".deny_status", "must be a 4xx or 5xx status (got %d)", cl.DenyStatus)
+	}
+	for pat, b := range cl.OutboundByHost {
+		bkey := key + ".outbound_by_host." + pat
+		p, err := hostpat.Parse(pat)
+		if err != nil {
+			v.fail(bkey, "%v", err)
+			continue
+		}
+		if !cl.Intercept() && p.Port() == 443 {
+			v.fail(bkey, "class %s has intercept_https: false, so a handler bound to %s could never run", name, pat)
+		}
+		v.binding(bkey, b)
+	}
+	if cl.Outbound != nil {
+		v.binding(key+".outbound", cl.Outbound)
+	}
+}
+
+func (v *validator) patterns(key string, pats []string) {
+	for i, p := range pats {
+		if _, err := hostpat.Parse(p); err != nil {
+			v.fail(fmt.Sprintf("%s[%d]", key, i), "%v", err)
+		}
+	}
+}
+
+func (v *validator) binding(key string, b *Binding) {
+	if b == nil {
+		v.fail(key, "needs a handler")
+		return
+	}
+	if !HandlerName.MatchString(b.Handler) {
+		v.fail(key+".handler", "%q is not a handler name", b.Handler)
+	}
+	if _, err := json.Marshal(b.Params); err != nil {
+		v.fail(key+".params", "cannot be expressed as JSON: %v", err)
+	}
+}
+
+// CheckHandlers reports every binding whose handler is not among the
+// compiled scripts (has reports whether a name exists).
+func (c *Config) CheckHandlers(has func(string) bool) error {
+	var errs []error
+	names := make([]string, 0, len(c.Classes))
+	for n := range c.Classes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		cl := c.Classes[name]
+		if cl.Outbound != nil && !has(cl.Outbound.Handler) {
+			errs = append(errs, &Error{File: c.File, Line: cl.Outbound.Line, Key: "classes." + name + ".outbound.handler",
+				Msg: fmt.Sprintf("unknown handler %q (no %s.lua in %s)", cl.Outbound.Handler, cl.Outbound.Handler, c.ScriptsDir)})
+		}
+		pats := make([]string, 0, len(cl.OutboundByHost))
+		for p := range cl.OutboundByHost {
+			pats = append(pats, p)
+		}
+		sort.Strings(pats)
+		for _, p := range pats {
+			b := cl.OutboundByHost[p]
+			if !has(b.Handler) {
+				errs = append(errs, &Error{File: c.File, Line: b.Line, Key: "classes." + name + ".outbound_by_host." + p + ".handler",
+					Msg: fmt.Sprintf("unknown handler %q (no %s.lua in %s)", b.Handler, b.Handler, c.ScriptsDir)})
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return joinErrors(errs)
+}
+
+func joinErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "\n"))
+}
+
+// parsePrefix accepts a CIDR or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// AllowPrefixes returns egress.allow_cidrs parsed (validated already).
+func (c *Config) AllowPrefixes() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(c.Egress.AllowCIDRs))
+	for _, s := range c.Egress.AllowCIDRs {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func oneOf(s string, opts ...string) bool {
+	for _, o := range opts {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+// sameListener reports two listen addresses that would collide (port 0
+// picks a free port, so it never collides).
+func sameListener(a, b string) bool {
+	_, pa, errA := net.SplitHostPort(a)
+	_, pb, errB := net.SplitHostPort(b)
+	return errA == nil && errB == nil && pa != "0" && a == b && pb != "0"
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sandgate/sandgate/engine"
+	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/admin"
+	"github.com/sandgate/sandgate/proxy/config"
+	"github.com/sandgate/sandgate/proxy/policy"
+)
+
+func serveCmd(args []string, stdout, stderr io.Writer) int {
+	fs, path := configFlags("serve", stderr,
+		"Runs the gateway: the explicit proxy on proxy.listen and the admin API on admin.listen.\n"+
+			"SIGHUP reloads the scripts directory; SIGTERM or SIGINT shuts down gracefully\n"+
+			"(in-flight requests get proxy.shutdown_timeout to finish).\n"+
+			"The admin token comes from SANDGATE_ADMIN_TOKEN or admin.token_file (created with a\n"+
+			"random token if it does not exist).")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *path == "" {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	g, err := build(ctx, cfg, log, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "sandgate:", err)
+		return 1
+	}
+	defer g.close()
+	if err := g.run(ctx); err != nil {
+		log.Error("gateway stopped", "err", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// gateway is a running sandgate: everything serve wires together.
+type gateway struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	eng     *engine.Engine
+	reg     *proxy.Registry
+	srv     *proxy.Server
+	api     *admin.API
+	closers []func()
+	proxyLn net.Listener
+	adminLn net.Listener
+}
+
+func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) (*gateway, error) {
+	g := &gateway{cfg: cfg, log: log}
+	token, err := adminToken(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	store, flush, backend, err := openSecrets(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	g.closers = append(g.closers, backend.close)
+	guard := &proxy.Guard{Allow: cfg.AllowPrefixes(), DialTimeout: cfg.Upstream.DialTimeout.Duration}
+	transport, err := proxy.NewTransport(proxy.UpstreamOptions{Guard: guard, CAFiles: cfg.Upstream.CAFiles,
+		ResponseHeaderTimeout: cfg.Upstream.ResponseHeaderTimeout.Duration,
+		IdleConnTimeout:       cfg.Upstream.IdleConnTimeout.Duration, MaxIdleConnsPerHost: cfg.Upstream.MaxIdleConnsPerHost})
+	if err != nil {
+		return nil, err
+	}
+	g.eng, err = loadScripts(cfg, engine.Options{Transport: transport, Secrets: store, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	classes, err := policy.Classes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.reg = proxy.NewRegistry(classes)
+	audit := newAuditor(cfg, log)
+	g.closers = append(g.closers, audit.close)
+	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
+		Transport: transport, Guard: guard, IdleTimeout: cfg.Proxy.IdleTimeout.Duration,
+		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: audit.observe})
+	if g.proxyLn, err = net.Listen("tcp", cfg.Proxy.Listen); err != nil {
+		return nil, fmt.Errorf("proxy.listen %s: %w", cfg.Proxy.Listen, err)
+	}
+	if g.adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
+		g.proxyLn.Close()
+		return nil, fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
+	}
+	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: scriptsAdapter{g.eng},
+		Flush: flush, ProxyAddr: advertised(g.proxyLn.Addr().String()), ClassBindings: classBindings(cfg),
+		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log})
+	fmt.Fprintf(stdout, "sandgate %s: proxy on %s, admin API on %s, secrets backend %s, %d scripts\n",
+		version, g.proxyLn.Addr(), g.adminLn.Addr(), backend.name, len(g.eng.Snapshot().Names()))
+	return g, nil
+}
+
+func (g *gateway) statusFields(backend string) map[string]any {
+	snap := g.eng.Snapshot()
+	return map[string]any{"version": version, "secrets_backend": backend,
+		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns()}
+}
+
+// run serves until ctx ends, reloading scripts on SIGHUP.
+func (g *gateway) run(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	adminSrv := &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 2)
+	go func() { errc <- g.srv.Serve(g.proxyLn) }()
+	go func() {
+		if err := adminSrv.Serve(g.adminLn); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	g.log.Info("sandgate started", "proxy", g.proxyLn.Addr().String(), "admin", g.adminLn.Addr().String(), "version", version)
+	for {
+		select {
+		case <-hup:
+			g.log.Info("SIGHUP: reloading scripts")
+			_ = g.api.Reload()
+		case err := <-errc:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return g.shutdown(adminSrv)
+		}
+	}
+}
+
+func (g *gateway) shutdown(adminSrv *http.Server) error {
+	timeout := g.cfg.Proxy.ShutdownTimeout.Duration
+	g.log.Info("shutting down: finishing in-flight requests", "timeout", timeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := g.srv.Shutdown(ctx)
+	_ = adminSrv.Shutdown(ctx)
+	if err != nil {
+		g.log.Warn("shutdown time-out: closed the remaining connections", "err", err.Error())
+	}
+	g.log.Info("sandgate stopped")
+	return nil
+}
+
+func (g *gateway) close() {
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}
+
+// advertised is the proxy address sandboxes are told to use.
+func advertised(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// classBindings lists where the config binds each handler.
+func classBindings(cfg *config.Config) map[string][]string {
+	out := map[string][]string{}
+	for name, c := range cfg.Classes {
+		if c.Outbound != nil {
+			out[c.Outbound.Handler] = append(out[c.Outbound.Handler], "class "+name+" outbound")
+		}
+		for p, b := range c.OutboundByHost {
+			out[b.Handler] = append(out[b.Handler], "class "+name+" outbound_by_host "+p)
+		}
+	}
+	return out
+}

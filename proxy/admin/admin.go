@@ -1,0 +1,126 @@
+// Package admin is sandgate's admin API (CONTRACT section 4): sandboxes,
+// their runtime policy, scripts and the secrets cache, behind a bearer
+// token, on its own listener.
+package admin
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sandgate/sandgate/proxy"
+)
+
+// Scripts is the script registry as the admin API uses it.
+type Scripts interface {
+	Names() []string
+	Source(name string) ([]byte, bool)
+	SHA256(name string) (string, bool)
+	Has(name string) bool
+	Put(name string, src []byte) error
+	Delete(name string) error
+	Reload(bound []string) error
+}
+
+// Options configures the admin API.
+type Options struct {
+	Token    string
+	Registry *proxy.Registry
+	Scripts  Scripts
+	// Flush empties the secrets cache. If nil, the route answers 200 and
+	// does nothing (no cache configured).
+	Flush func()
+	// ProxyAddr is the host:port sandboxes use to reach the proxy.
+	ProxyAddr string
+	// CAPath is where a sandbox is expected to store ca.pem; env points there.
+	CAPath string
+	// ClassBindings lists the class bindings per handler name, for /v1/scripts.
+	ClassBindings map[string][]string
+	// Status adds fields to GET /v1/status (version, secrets backend, ...).
+	Status func() map[string]any
+	// Extra mounts more routes (metrics, events, pprof); authed says which
+	// need the admin token.
+	Extra  func(mux *http.ServeMux, authed func(http.Handler) http.Handler)
+	Logger *slog.Logger
+	// OnReload is called after every reload attempt with its outcome.
+	OnReload func(ok bool)
+}
+
+// API is the admin HTTP handler.
+type API struct {
+	opts      Options
+	tokenHash [32]byte
+	started   time.Time
+	// mu serializes changes that must see scripts and bindings together:
+	// binding a handler, deleting a script, reloading.
+	mu  sync.Mutex
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// New builds the handler.
+func New(opts Options) *API {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.CAPath == "" {
+		opts.CAPath = "/etc/sandgate/ca.pem"
+	}
+	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), started: time.Now(), log: opts.Logger}
+	a.routes()
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+func (a *API) routes() {
+	m := http.NewServeMux()
+	auth := a.authed
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	m.Handle("GET /v1/status", auth(http.HandlerFunc(a.status)))
+	m.Handle("POST /v1/sandboxes", auth(http.HandlerFunc(a.createSandbox)))
+	m.Handle("GET /v1/sandboxes", auth(http.HandlerFunc(a.listSandboxes)))
+	m.Handle("GET /v1/sandboxes/{id}", auth(http.HandlerFunc(a.showSandbox)))
+	m.Handle("DELETE /v1/sandboxes/{id}", auth(http.HandlerFunc(a.deleteSandbox)))
+	m.Handle("GET /v1/sandboxes/{id}/ca.pem", auth(http.HandlerFunc(a.caPEM)))
+	m.Handle("PUT /v1/sandboxes/{id}/outbound", auth(http.HandlerFunc(a.setOutbound)))
+	m.Handle("DELETE /v1/sandboxes/{id}/outbound", auth(http.HandlerFunc(a.clearOutbound)))
+	m.Handle("PUT /v1/sandboxes/{id}/outbound-by-host/{pattern}", auth(http.HandlerFunc(a.setByHost)))
+	m.Handle("DELETE /v1/sandboxes/{id}/outbound-by-host/{pattern}", auth(http.HandlerFunc(a.clearByHost)))
+	m.Handle("PUT /v1/sandboxes/{id}/allowed-hosts", auth(http.HandlerFunc(a.setAllowed)))
+	m.Handle("PUT /v1/sandboxes/{id}/denied-hosts", auth(http.HandlerFunc(a.setDenied)))
+	m.Handle("GET /v1/scripts", auth(http.HandlerFunc(a.listScripts)))
+	m.Handle("POST /v1/scripts/reload", auth(http.HandlerFunc(a.reloadScripts)))
+	m.Handle("GET /v1/scripts/{name}", auth(http.HandlerFunc(a.getScript)))
+	m.Handle("PUT /v1/scripts/{name}", auth(http.HandlerFunc(a.putScript)))
+	m.Handle("DELETE /v1/scripts/{name}", auth(http.HandlerFunc(a.deleteScript)))
+	m.Handle("POST /v1/secrets/flush", auth(http.HandlerFunc(a.flushSecrets)))
+	if a.opts.Extra != nil {
+		a.opts.Extra(m, auth)
+	}
+	m.Handle("/v1/", auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
+	})))
+	a.mux = m
+}
+
+// authed requires "Authorization: Bearer <admin token>".
+func (a *API) authed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+		if !strings.EqualFold(scheme, "bearer") || subtle.ConstantTimeCompare(sum[:], a.tokenHash[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sandgate"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong admin token (Authorization: Bearer <token>)")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

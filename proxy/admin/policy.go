@@ -1,0 +1,182 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/sandgate/sandgate/engine/hostpat"
+	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/policy"
+)
+
+type bindingRequest struct {
+	Handler string `json:"handler"`
+	Params  any    `json:"params"`
+}
+
+// binding decodes and checks a binding body; it answers the error itself.
+func (a *API) binding(w http.ResponseWriter, r *http.Request) (*policy.Binding, bool) {
+	var body bindingRequest
+	if err := decodeJSON(r, &body); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	if body.Handler == "" {
+		writeError(w, http.StatusBadRequest, "field \"handler\" is required")
+		return nil, false
+	}
+	if body.Params != nil {
+		if _, ok := body.Params.(map[string]any); !ok {
+			writeError(w, http.StatusBadRequest, "field \"params\" must be a JSON object")
+			return nil, false
+		}
+	}
+	if !a.opts.Scripts.Has(body.Handler) {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("unknown handler %q", body.Handler))
+		return nil, false
+	}
+	return &policy.Binding{Handler: body.Handler, Params: body.Params}, true
+}
+
+func (a *API) setOutbound(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, ok := a.binding(w, r)
+	if !ok {
+		return
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = b; return nil })
+	a.log.Info("outbound set", "sandbox", sb.ID, "handler", b.Handler)
+	writeJSON(w, http.StatusOK, describe(sb))
+}
+
+func (a *API) clearOutbound(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = nil; return nil })
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) setByHost(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	p, err := hostpat.Parse(r.PathValue("pattern"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, ok := a.binding(w, r)
+	if !ok {
+		return
+	}
+	if !sb.Class.Intercept && p.Port() == 443 {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(
+			"class %s has intercept_https: false, so a handler bound to %s could never run", sb.Class.Name, p))
+		return
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+		if o.ByHost == nil {
+			o.ByHost = &hostpat.Table[*policy.Binding]{}
+		}
+		o.ByHost.Set(p, b)
+		return nil
+	})
+	a.log.Info("outbound-by-host set", "sandbox", sb.ID, "pattern", p.String(), "handler", b.Handler)
+	writeJSON(w, http.StatusOK, describe(sb))
+}
+
+func (a *API) clearByHost(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	p, err := hostpat.Parse(r.PathValue("pattern"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	found := false
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+		if o.ByHost != nil {
+			found = o.ByHost.Delete(p.String())
+		}
+		return nil
+	})
+	if !found {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("sandbox %s has no binding for %s", sb.ID, p))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) setAllowed(w http.ResponseWriter, r *http.Request) { a.setHosts(w, r, true) }
+func (a *API) setDenied(w http.ResponseWriter, r *http.Request)  { a.setHosts(w, r, false) }
+
+func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	pats, err := patternList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var list *hostpat.List
+	if pats != nil {
+		l, err := hostpat.ParseList(*pats)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		list = &l
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+		switch {
+		case allow:
+			o.Allowed = list
+		case list == nil:
+			o.Denied = nil
+		default:
+			o.Denied = *list
+		}
+		return nil
+	})
+	writeJSON(w, http.StatusOK, describe(sb))
+}
+
+// bound lists every handler name bound anywhere: classes and sandboxes.
+func (a *API) bound() map[string][]string {
+	out := map[string][]string{}
+	for name, where := range a.opts.ClassBindings {
+		out[name] = append(out[name], where...)
+	}
+	for _, sb := range a.opts.Registry.List() {
+		o := sb.Overrides()
+		if o.Outbound != nil {
+			out[o.Outbound.Handler] = append(out[o.Outbound.Handler], "sandbox "+sb.ID+" outbound")
+		}
+		if o.ByHost != nil {
+			for _, e := range o.ByHost.Entries() {
+				out[e.Value.Handler] = append(out[e.Value.Handler], "sandbox "+sb.ID+" outbound-by-host "+e.Pattern.String())
+			}
+		}
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	return out
+}
+
+var _ = proxy.SandboxID

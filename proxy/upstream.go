@@ -1,0 +1,98 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strings"
+	"time"
+)
+
+// UpstreamOptions configures the shared upstream transport.
+type UpstreamOptions struct {
+	Guard                 *Guard
+	CAFiles               []string // extra roots besides the system's
+	ResponseHeaderTimeout time.Duration
+	IdleConnTimeout       time.Duration
+	MaxIdleConnsPerHost   int
+}
+
+// NewTransport returns the transport all sandboxes share: it dials through
+// the guard, verifies TLS against the system roots plus CAFiles, speaks
+// HTTP/1.1 and keeps connections pooled across sandbox connections.
+func NewTransport(o UpstreamOptions) (*http.Transport, error) {
+	roots, err := rootPool(o.CAFiles)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Transport{
+		Proxy:                 nil, // never an environment proxy
+		DialContext:           o.Guard.DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   o.Guard.timeout(),
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		IdleConnTimeout:       o.IdleConnTimeout,
+		MaxIdleConns:          0,
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}, nil
+}
+
+func rootPool(files []string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, f := range files {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: reading upstream.ca_files %s: %w", f, err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("proxy: upstream.ca_files %s: no PEM certificate found", f)
+		}
+	}
+	return pool, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// upstreamErrorKind names the failure without the internal detail (which
+// goes to the log).
+func upstreamErrorKind(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "cannot resolve host"
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+		return "TLS certificate verification failed"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "connection refused or unreachable"
+	case strings.Contains(err.Error(), "tls:"):
+		return "TLS handshake failed"
+	}
+	return "connection failed"
+}
+
+// withUpstreamTrace records the address a request was sent to.
+func withUpstreamTrace(req *http.Request, rec *Record) *http.Request {
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		rec.Upstream = info.Conn.RemoteAddr().String()
+	}}
+	return req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+}

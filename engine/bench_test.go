@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+)
+
+// cannedTransport answers every request with the same small response.
+type cannedTransport struct{}
+
+func (cannedTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return &http.Response{
+		StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody,
+	}, nil
+}
+
+// BenchmarkHandlerCall is one call of a handler that injects a header from a
+// secret and forwards the request.
+func BenchmarkHandlerCall(b *testing.B) {
+	dir := b.TempDir()
+	src, err := os.ReadFile("../scripts/github_auth.lua")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(Options{
+		Dir:       dir,
+		Transport: cannedTransport{},
+		Secrets:   &fakeStore{data: map[string]map[string]string{"sandboxes/sb1": {"github_token": "ghp_0123456789abcdef"}}},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := e.Put("github_auth", src); err != nil {
+		b.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", "https://api.github.com/user", nil)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "bench")
+	call := &Call{Handler: "github_auth", Request: req, SandboxID: "sb1", Class: "default", RequestID: "r1"}
+	ctx := context.Background()
+	snap := e.Snapshot()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := snap.Run(ctx, call)
+		if err != nil || !res.Fetched {
+			b.Fatalf("got %+v, %v", res, err)
+		}
+	}
+}

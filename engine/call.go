@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sandgate/sandgate/secrets"
+)
+
+var errTimeLimit = errors.New("engine: handler time limit")
+
+// callState is one handler call as the Lua API sees it.
+type callState struct {
+	ctx     context.Context // the caller's: bounds fetch and secrets.get
+	call    *Call
+	handler string
+	done    bool // the call has ended; its objects refuse to work
+	budget  budget
+	req     *reqObj
+
+	redactor  *secrets.Redactor // values secrets.get handed to the script; nil until one
+	fetchErrs []fetchFailure    // errors fetch raised, for mapping an uncaught one
+	responses []*resObj         // closed at the end unless returned
+
+	params lua.LValue // ctx.params, converted on first use
+	labels lua.LValue
+}
+
+type fetchFailure struct {
+	msg string // the Lua error message fetch raised
+	err error  // the transport's error
+}
+
+// budget is the Lua time of a call: a timer that cancels the state's context,
+// stopped while the call waits in fetch, secrets.get or a body read.
+type budget struct {
+	timer  *time.Timer
+	left   time.Duration
+	since  time.Time
+	paused bool
+}
+
+func (b *budget) start(d time.Duration, cancel context.CancelCauseFunc) {
+	b.left, b.since = d, time.Now()
+	b.timer = time.AfterFunc(d, func() { cancel(errTimeLimit) })
+}
+
+func (b *budget) pause() {
+	if !b.paused && b.timer.Stop() {
+		b.left -= time.Since(b.since)
+		b.paused = true
+	}
+}
+
+func (b *budget) resume() {
+	if b.paused {
+		b.paused = false
+		b.since = time.Now()
+		b.timer.Reset(max(b.left, 0))
+	}
+}
+
+// run calls the handler of sc on v. Any error means v must be discarded.
+func (v *vm) run(ctx context.Context, sc *script, call *Call) (res Result, err error) {
+	cs := &callState{ctx: ctx, call: call, handler: sc.name}
+	lctx, cancel := context.WithCancelCause(ctx)
+	cs.budget.start(v.cfg.timeout, cancel)
+	v.cur = cs
+	v.L.SetContext(lctx)
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = Result{}, cs.fail(fmt.Errorf("panic: %v", r))
+		}
+		cs.budget.timer.Stop()
+		cancel(nil)
+		v.L.RemoveContext()
+		if err == nil { // a failed state is discarded as it is
+			v.L.SetTop(0)
+		}
+		v.cur = nil
+		cs.end(res.Response)
+	}()
+	ret, lerr := v.callHandler(sc, cs)
+	if context.Cause(lctx) == errTimeLimit {
+		return Result{}, cs.fail(fmt.Errorf("exceeded time limit %v%s", v.cfg.timeout, where(lerr)))
+	}
+	if lerr != nil {
+		return Result{}, cs.callError(lerr)
+	}
+	return cs.result(ret)
+}
+
+func (v *vm) callHandler(sc *script, cs *callState) (lua.LValue, error) {
+	fn, err := v.handler(sc.proto)
+	if err != nil {
+		return nil, err
+	}
+	L := v.L
+	L.Push(fn)
+	L.Push(v.newReq(cs))
+	L.Push(v.newCtx(cs))
+	if err := L.PCall(2, 1, nil); err != nil {
+		return nil, err
+	}
+	ret := L.Get(-1)
+	L.Pop(1)
+	return ret, nil
+}
+
+// callError maps a Lua error that ended the handler.
+func (cs *callState) callError(err error) error {
+	if cs.ctx.Err() != nil {
+		return &HandlerError{Handler: cs.handler, Err: fmt.Errorf("call abandoned: %w", context.Cause(cs.ctx))}
+	}
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		if ferr := cs.fetchErrorFor(ae.Object); ferr != nil {
+			return &FetchError{Handler: cs.handler, Err: cs.redactError(ferr)}
+		}
+	}
+	return cs.fail(err)
+}
+
+// fetchErrorFor returns the transport error behind msg when msg is (or
+// carries) the message of an error fetch raised.
+func (cs *callState) fetchErrorFor(obj lua.LValue) error {
+	msg, ok := obj.(lua.LString)
+	if !ok {
+		return nil
+	}
+	for i := len(cs.fetchErrs) - 1; i >= 0; i-- {
+		if strings.Contains(string(msg), cs.fetchErrs[i].msg) {
+			return cs.fetchErrs[i].err
+		}
+	}
+	return nil
+}
+
+// fail builds the HandlerError of the call, with secrets redacted.
+func (cs *callState) fail(err error) error {
+	return &HandlerError{Handler: cs.handler, Err: errors.New(cs.redact(err.Error()))}
+}
+
+// redactError keeps err (so errors.Is and As work on it) unless its text
+// carries a secret, in which case the text is redacted around it.
+func (cs *callState) redactError(err error) error {
+	if msg := err.Error(); cs.redact(msg) != msg {
+		return &redactedError{msg: cs.redact(msg), err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact replaces every secret value read during the call by [redacted].
+func (cs *callState) redact(s string) string { return cs.redactor.Redact(s) }
+
+func (cs *callState) addSecrets(vals ...string) {
+	if cs.redactor == nil {
+		cs.redactor = secrets.NewRedactor()
+	}
+	cs.redactor.Add(vals...)
+}
+
+// result turns the handler's return value into a Result.
+func (cs *callState) result(ret lua.LValue) (Result, error) {
+	if ud, ok := ret.(*lua.LUserData); ok {
+		switch o := ud.Value.(type) {
+		case *resObj:
+			if o.cs == cs {
+				// The sandbox's request, not the outgoing one with its
+				// injected credentials.
+				resp := o.result()
+				resp.Request = cs.call.Request
+				return Result{Response: resp, Fetched: o.fetched}, nil
+			}
+		case *denyObj:
+			return Result{Deny: true, Reason: o.reason}, nil
+		}
+	}
+	return Result{}, cs.fail(fmt.Errorf("handler returned %s, want a response from fetch, response{} or deny()", ret.Type()))
+}
+
+// end closes every response body the handler did not return and retires the
+// call's objects.
+func (cs *callState) end(returned *http.Response) {
+	cs.done = true
+	if cs.req != nil {
+		cs.req.cs = nil
+	}
+	for _, o := range cs.responses {
+		if o.resp != returned && o.resp.Body != nil {
+			o.resp.Body.Close()
+		}
+		o.cs = nil
+	}
+}
+
+// where is the first line of a Lua error (its position), for time-outs.
+func where(err error) string {
+	var ae *lua.ApiError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	msg, _, _ := strings.Cut(ae.Object.String(), "\n")
+	if pos, _, ok := strings.Cut(msg, ": "); ok && pos != "" {
+		return " (at " + pos + ")"
+	}
+	return ""
+}

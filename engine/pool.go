@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// pool keeps idle Lua states. A state whose call failed in any way is
+// discarded, never put back: it may hold half-built values or be over a limit.
+type pool struct {
+	cfg  *config
+	idle chan *vm
+
+	created   atomic.Int64
+	discarded atomic.Int64
+}
+
+func newPool(cfg *config) *pool {
+	return &pool{cfg: cfg, idle: make(chan *vm, max(8, 4*runtime.GOMAXPROCS(0)))}
+}
+
+func (p *pool) get() *vm {
+	select {
+	case v := <-p.idle:
+		return v
+	default:
+		p.created.Add(1)
+		return newVM(p.cfg)
+	}
+}
+
+func (p *pool) put(v *vm) {
+	select {
+	case p.idle <- v:
+	default:
+		v.close()
+	}
+}
+
+func (p *pool) discard(v *vm) {
+	p.discarded.Add(1)
+	v.close()
+}
+
+func (p *pool) drain() {
+	for {
+		select {
+		case v := <-p.idle:
+			v.close()
+		default:
+			return
+		}
+	}
+}

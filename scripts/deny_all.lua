@@ -1,0 +1,15 @@
+-- deny_all: denies every request (reason "handler").
+--
+-- Params: none.
+--
+-- Example binding (admin API):
+--   PUT /v1/sandboxes/sb1/outbound-by-host/*.internal.example.com
+--   {"handler": "deny_all"}
+--
+-- Example binding (config):
+--   classes:
+--     locked:
+--       outbound: { handler: deny_all }
+return function(req, ctx)
+  return deny()
+end

@@ -8,13 +8,16 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 )
 
-// handshake runs a TLS handshake over net.Pipe between a server using
-// a.ServerConfig(target) and a Go client that trusts only roots.
+// handshake runs a TLS handshake over loopback TCP between a server using
+// a.ServerConfig(target) and a Go client that trusts only roots. (net.Pipe
+// has no buffer: a client that fails verification and writes its alert
+// while the server still writes its flight would deadlock.)
 func handshake(t *testing.T, a *Authority, target, serverName string, roots *x509.CertPool) (tls.ConnectionState, error) {
 	t.Helper()
-	sc, cc := net.Pipe()
+	sc, cc := tcpPair(t)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -32,6 +35,28 @@ func handshake(t *testing.T, a *Authority, target, serverName string, roots *x50
 	cli.Close()
 	<-done
 	return state, err
+}
+
+// tcpPair returns both ends of a loopback TCP connection, with a deadline.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	server.SetDeadline(deadline)
+	client.SetDeadline(deadline)
+	return server, client
 }
 
 // pool returns a cert pool holding only a's CA.

@@ -13,14 +13,22 @@ func leafHost(host string) (string, netip.Addr, error) {
 	if len(h) >= 2 && h[0] == '[' && h[len(h)-1] == ']' {
 		h = h[1 : len(h)-1]
 	}
-	if ip, err := netip.ParseAddr(h); err == nil {
-		ip = ip.WithZone("").Unmap()
-		return ip.String(), ip, nil
+	if maybeIP(h) {
+		if ip, err := netip.ParseAddr(h); err == nil {
+			ip = ip.WithZone("").Unmap()
+			return ip.String(), ip, nil
+		}
 	}
 	if !validName(h) {
 		return "", netip.Addr{}, fmt.Errorf("%w %q", ErrInvalidHost, host)
 	}
 	return h, netip.Addr{}, nil
+}
+
+// maybeIP is a cheap guard that spares a DNS name the allocation of a
+// failed netip.ParseAddr: IP literals start with a digit or hold a colon.
+func maybeIP(h string) bool {
+	return h != "" && (h[0] >= '0' && h[0] <= '9' || strings.IndexByte(h, ':') >= 0)
 }
 
 // validName reports whether s is a DNS name a certificate can carry: 1-253

@@ -35,9 +35,10 @@ integration: deps
 vet:
 	$(GO) vet ./...
 
-## deps: curl for the integration tests, and the Vault server
+## deps: curl and iptables (transparent mode) for the integration tests, and the Vault server
 deps: vault
-	@command -v curl >/dev/null || { apt-get update && apt-get install -y curl; }
+	@missing=""; for t in curl iptables; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 
 vault: $(VAULT_BIN)
 

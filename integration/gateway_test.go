@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -24,11 +25,14 @@ type gateway struct {
 	cmd       *exec.Cmd
 	dir       string
 	Proxy     string // host:port
+	// Transparent is the transparent listener's host:port, when configured.
+	Transparent string
 	Admin     string // http://host:port
 	Token     string
 	ScriptDir string
-	logs      *syncBuffer
-	done      chan struct{}
+	logs        *syncBuffer
+	done        chan struct{}
+	transparent atomic.Value
 }
 
 // gatewayConfig is what a test varies; the rest is filled in.
@@ -43,9 +47,14 @@ type gatewayConfig struct {
 	CAFiles []string
 	// Env is added to the process environment.
 	Env []string
+	// ProxyExtra is more YAML under "proxy:" (indented two spaces).
+	ProxyExtra string
 }
 
-var listenLine = regexp.MustCompile(`proxy on (\S+), admin API on (\S+),`)
+var (
+	listenLine      = regexp.MustCompile(`proxy on (\S+), admin API on (\S+),`)
+	transparentLine = regexp.MustCompile(`^transparent proxy on (\S+)`)
+)
 
 // startGateway writes a config into a temp dir (scripts copied from the
 // repository) and starts the real binary on free ports.
@@ -70,7 +79,7 @@ func startGateway(t *testing.T, gc gatewayConfig) *gateway {
 proxy:
   listen: 127.0.0.1:0
   shutdown_timeout: 5s
-admin:
+%sadmin:
   listen: 127.0.0.1:0
 scripts_dir: ./scripts
 %supstream:
@@ -82,7 +91,7 @@ egress:
 %s
 classes:
 %s
-`, secretsBlock, cas, gc.Extra, gc.Classes)
+`, gc.ProxyExtra, secretsBlock, cas, gc.Extra, gc.Classes)
 	cfgPath := filepath.Join(dir, "sandgate.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -106,6 +115,9 @@ classes:
 	select {
 	case a := <-addrs:
 		g.Proxy, g.Admin = a[0], "http://"+a[1]
+		if v, ok := g.transparent.Load().(string); ok {
+			g.Transparent = v
+		}
 	case <-g.done:
 		t.Fatalf("sandgate exited at start:\n%s", g.logs.String())
 	case <-time.After(30 * time.Second):
@@ -121,6 +133,9 @@ func (g *gateway) readStdout(r io.Reader, addrs chan<- []string) {
 	for sc.Scan() {
 		line := sc.Text()
 		g.logs.WriteString(line + "\n")
+		if m := transparentLine.FindStringSubmatch(line); m != nil {
+			g.transparent.Store(m[1])
+		}
 		if m := listenLine.FindStringSubmatch(line); m != nil && !sent {
 			addrs <- m[1:]
 			sent = true

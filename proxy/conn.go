@@ -32,6 +32,9 @@ type tunnel struct {
 	host      string // normalized CONNECT host
 	port      int
 	authority string // host:port as dialed
+	// plain marks transparent plain HTTP: the host comes from each
+	// request's Host header, the port from the original destination.
+	plain bool
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {

@@ -70,6 +70,10 @@ func (s *Server) outgoing(req *http.Request, t *tunnel) (*http.Request, string, 
 	out := req.Clone(req.Context())
 	out.RequestURI = ""
 	out.Close = false
+	if t != nil && t.plain {
+		host, port, res := transparentOutgoing(req, out, t)
+		return out, host, port, res
+	}
 	if t != nil {
 		if !sameHost(req.Host, t, 443) {
 			return nil, "", 0, badRequest(req, http.StatusMisdirectedRequest,

@@ -64,6 +64,8 @@ type Result struct {
 type HandlerError struct {
 	Handler string
 	Err     error
+	// Timeout is set when the handler was stopped at its time limit.
+	Timeout bool
 }
 
 func (e *HandlerError) Error() string { return fmt.Sprintf("handler %s: %v", e.Handler, e.Err) }

@@ -88,7 +88,9 @@ func (v *vm) run(ctx context.Context, sc *script, call *Call) (res Result, err e
 	}()
 	ret, lerr := v.callHandler(sc, cs)
 	if context.Cause(lctx) == errTimeLimit {
-		return Result{}, cs.fail(fmt.Errorf("exceeded time limit %v%s", v.cfg.timeout, where(lerr)))
+		herr := cs.fail(fmt.Errorf("exceeded time limit %v%s", v.cfg.timeout, where(lerr)))
+		herr.(*HandlerError).Timeout = true
+		return Result{}, herr
 	}
 	if lerr != nil {
 		return Result{}, cs.callError(lerr)

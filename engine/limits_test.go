@@ -17,7 +17,7 @@ func TestTimeLimit(t *testing.T) {
 		_, err := env.run(t, "h", "http://x/")
 		took := time.Since(start)
 		var he *HandlerError
-		if !errors.As(err, &he) || !strings.Contains(err.Error(), "exceeded time limit 100ms") {
+		if !errors.As(err, &he) || !he.Timeout || !strings.Contains(err.Error(), "exceeded time limit 100ms") {
 			t.Fatalf("got %v, want a time-limit HandlerError", err)
 		}
 		if took > time.Second {

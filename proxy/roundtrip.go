@@ -144,7 +144,8 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *Sandbox, ho
 	if s.opts.Engine != nil {
 		runner = s.opts.Engine()
 	}
-	call := &engine.Call{Handler: b.Handler, Params: b.Params, Request: withUpstreamTrace(out, rec),
+	out = withUpstreamTrace(out, rec) // fetch(req) keeps the request's context
+	call := &engine.Call{Handler: b.Handler, Params: b.Params, Request: out,
 		SandboxID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, RequestID: rec.RequestID}
 	hstart := time.Now()
 	var result engine.Result

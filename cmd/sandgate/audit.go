@@ -1,40 +1,87 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 
+	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/ca"
 	"github.com/sandgate/sandgate/proxy/config"
+	"github.com/sandgate/sandgate/proxy/observe"
+	"github.com/sandgate/sandgate/secrets"
 )
 
-// auditor writes one JSON line per finished request.
-type auditor struct {
-	log   *slog.Logger
-	close func()
+// observers is the operators' side of a gateway: audit log, metrics and
+// the event stream, all fed by the proxy's records.
+type observers struct {
+	audit   *observe.Audit
+	metrics *observe.Metrics
+	events  *observe.Broker
+	close   func()
 }
 
-func newAuditor(cfg *config.Config, log *slog.Logger) *auditor {
-	var w io.Writer = os.Stdout
-	closeFn := func() {}
-	if cfg.Log.AuditFile != "" {
-		f, err := os.OpenFile(cfg.Log.AuditFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
-		if err != nil {
-			log.Error("cannot open log.audit_file; auditing to stdout", "file", cfg.Log.AuditFile, "err", err.Error())
-		} else {
-			w, closeFn = f, func() { _ = f.Close() }
-		}
+// openAudit opens log.audit_file for appending, or returns stdout.
+func openAudit(cfg *config.Config, stdout io.Writer) (io.Writer, func(), error) {
+	if cfg.Log.AuditFile == "" {
+		return stdout, func() {}, nil
 	}
-	return &auditor{log: slog.New(slog.NewJSONHandler(w, nil)), close: closeFn}
+	f, err := os.OpenFile(cfg.Log.AuditFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log.audit_file: %w", err)
+	}
+	return f, func() { _ = f.Close() }, nil
 }
 
-func (a *auditor) observe(r *proxy.Record) {
-	a.log.LogAttrs(nil, slog.LevelInfo, "request",
-		slog.String("request_id", r.RequestID), slog.String("sandbox", r.Sandbox), slog.String("class", r.Class),
-		slog.String("method", r.Method), slog.String("scheme", r.Scheme), slog.String("host", r.Host),
-		slog.Int("port", r.Port), slog.String("path", r.Path), slog.String("decision", r.Decision),
-		slog.String("reason", r.Reason), slog.String("handler", r.Handler), slog.Int("status", r.Status),
-		slog.Int64("bytes_up", r.BytesUp), slog.Int64("bytes_down", r.BytesDown),
-		slog.Float64("duration_ms", float64(r.Duration.Microseconds())/1000), slog.String("upstream", r.Upstream))
+// newObservers opens the audit log and builds the metrics; sandboxes and
+// openConns are read at scrape time.
+func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log *slog.Logger,
+	sandboxes func() int, openConns func() int64) (*observers, error) {
+	w, closeFn, err := openAudit(cfg, stdout)
+	if err != nil {
+		return nil, err
+	}
+	o := &observers{audit: observe.NewAudit(w), events: &observe.Broker{}, close: closeFn}
+	mo := observe.MetricsOptions{Version: version, SandboxLabel: cfg.Log.SandboxMetrics,
+		Sandboxes: sandboxes, OpenConns: openConns, Subscribers: o.events.Len}
+	if st, ok := store.(interface{ Stats() secrets.CacheStats }); ok {
+		mo.SecretStats = func() (uint64, uint64, uint64) {
+			s := st.Stats()
+			return s.Hits, s.Misses, s.Errors
+		}
+	} else {
+		log.Warn("secrets store has no cache statistics: sandgate_secret_lookups_total is not exported")
+	}
+	o.metrics = observe.NewMetrics(mo)
+	o.events.OnDrop = o.metrics.EventDropped
+	return o, nil
+}
+
+// observe is the proxy's Observe. The audit line comes last, so whoever
+// sees it can rely on the metrics and events being there.
+func (o *observers) observe(r *proxy.Record) {
+	o.metrics.Observe(r)
+	o.events.Observe(r)
+	o.audit.Observe(r)
+}
+
+// runner wraps the engine's snapshot so handler time-outs are counted.
+func (o *observers) runner(r engine.Runner) engine.Runner {
+	return observe.TimedRunner{Runner: r, Metrics: o.metrics}
+}
+
+// newCA makes a sandbox's CA with leaf-cache metrics.
+func (o *observers) newCA(id string) (*ca.Authority, error) {
+	return ca.New(ca.Options{Name: "sandgate sandbox " + id, OnLeaf: o.metrics.LeafLookup})
+}
+
+// routes mounts /metrics (no auth), /v1/events and /debug/pprof/ (admin
+// token) on the admin mux.
+func (o *observers) routes(mux *http.ServeMux, authed func(http.Handler) http.Handler) {
+	mux.Handle("GET /metrics", o.metrics.Handler())
+	mux.Handle("GET /v1/events", authed(o.events))
+	observe.MountPprof(mux, authed)
 }

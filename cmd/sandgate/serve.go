@@ -73,9 +73,11 @@ type gateway struct {
 	reg     *proxy.Registry
 	srv     *proxy.Server
 	api     *admin.API
+	obs     *observers
 	closers []func()
 	proxyLn net.Listener
 	adminLn net.Listener
+	transLn net.Listener // nil unless proxy.transparent_listen is set
 }
 
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) (*gateway, error) {
@@ -105,13 +107,25 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return nil, err
 	}
 	g.reg = proxy.NewRegistry(classes)
-	audit := newAuditor(cfg, log)
-	g.closers = append(g.closers, audit.close)
-	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
+	obs, err := newObservers(cfg, stdout, store, log, g.reg.Len, func() int64 { return g.srv.OpenConns() })
+	if err != nil {
+		return nil, err
+	}
+	g.obs = obs
+	g.closers = append(g.closers, obs.close)
+	g.reg.NewCA = obs.newCA
+	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return obs.runner(g.eng.Snapshot()) },
 		Transport: transport, Guard: guard, IdleTimeout: cfg.Proxy.IdleTimeout.Duration,
-		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: audit.observe})
+		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: obs.observe})
 	if g.proxyLn, err = net.Listen("tcp", cfg.Proxy.Listen); err != nil {
 		return nil, fmt.Errorf("proxy.listen %s: %w", cfg.Proxy.Listen, err)
+	}
+	if cfg.Proxy.TransparentListen != "" {
+		if g.transLn, err = net.Listen("tcp", cfg.Proxy.TransparentListen); err != nil {
+			g.proxyLn.Close()
+			return nil, fmt.Errorf("proxy.transparent_listen %s: %w", cfg.Proxy.TransparentListen, err)
+		}
+		fmt.Fprintf(stdout, "transparent proxy on %s\n", g.transLn.Addr())
 	}
 	if g.adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 		g.proxyLn.Close()
@@ -119,7 +133,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: scriptsAdapter{g.eng},
 		Flush: flush, ProxyAddr: advertised(g.proxyLn.Addr().String()), ClassBindings: classBindings(cfg),
-		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log})
+		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log,
+		Extra: obs.routes, OnReload: obs.metrics.Reload})
 	fmt.Fprintf(stdout, "sandgate %s: proxy on %s, admin API on %s, secrets backend %s, %d scripts\n",
 		version, g.proxyLn.Addr(), g.adminLn.Addr(), backend.name, len(g.eng.Snapshot().Names()))
 	return g, nil
@@ -128,7 +143,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 func (g *gateway) statusFields(backend string) map[string]any {
 	snap := g.eng.Snapshot()
 	return map[string]any{"version": version, "secrets_backend": backend,
-		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns()}
+		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns(),
+		"proxy_addr": advertised(g.proxyLn.Addr().String())}
 }
 
 // run serves until ctx ends, reloading scripts on SIGHUP.
@@ -139,6 +155,9 @@ func (g *gateway) run(ctx context.Context) error {
 	adminSrv := &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 2)
 	go func() { errc <- g.srv.Serve(g.proxyLn) }()
+	if g.transLn != nil {
+		go func() { errc <- g.srv.ServeTransparent(g.transLn) }()
+	}
 	go func() {
 		if err := adminSrv.Serve(g.adminLn); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
@@ -166,6 +185,7 @@ func (g *gateway) shutdown(adminSrv *http.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err := g.srv.Shutdown(ctx)
+	g.obs.events.Close() // event streams end, so the admin server can stop
 	_ = adminSrv.Shutdown(ctx)
 	if err != nil {
 		g.log.Warn("shutdown time-out: closed the remaining connections", "err", err.Error())

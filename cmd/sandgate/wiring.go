@@ -88,7 +88,7 @@ func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (sec
 // scriptsAdapter gives the admin API its view of the engine.
 type scriptsAdapter struct{ e *engine.Engine }
 
-func (s scriptsAdapter) Names() []string { return s.e.Snapshot().Names() }
+func (s scriptsAdapter) Names() []string   { return s.e.Snapshot().Names() }
 func (s scriptsAdapter) Has(n string) bool { return s.e.Snapshot().Has(n) }
 func (s scriptsAdapter) Source(n string) ([]byte, bool) {
 	snap := s.e.Snapshot()

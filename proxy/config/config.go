@@ -10,16 +10,16 @@ import (
 
 // Config is the whole file, CONTRACT section 6.
 type Config struct {
-	Version    int                     `yaml:"version"`
-	Proxy      Proxy                   `yaml:"proxy"`
-	Admin      Admin                   `yaml:"admin"`
-	ScriptsDir string                  `yaml:"scripts_dir"`
-	Secrets    Secrets                 `yaml:"secrets"`
-	Upstream   Upstream                `yaml:"upstream"`
-	Egress     Egress                  `yaml:"egress"`
-	Limits     Limits                  `yaml:"limits"`
-	Log        Log                     `yaml:"log"`
-	Classes    map[string]*Class       `yaml:"classes"`
+	Version    int               `yaml:"version"`
+	Proxy      Proxy             `yaml:"proxy"`
+	Admin      Admin             `yaml:"admin"`
+	ScriptsDir string            `yaml:"scripts_dir"`
+	Secrets    Secrets           `yaml:"secrets"`
+	Upstream   Upstream          `yaml:"upstream"`
+	Egress     Egress            `yaml:"egress"`
+	Limits     Limits            `yaml:"limits"`
+	Log        Log               `yaml:"log"`
+	Classes    map[string]*Class `yaml:"classes"`
 
 	// File is the path the config was read from; Dir its folder. Relative
 	// paths in the file have been resolved against Dir.

@@ -1,0 +1,349 @@
+package observe
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/sandgate/sandgate/engine"
+	"github.com/sandgate/sandgate/proxy"
+)
+
+func record(sandbox, decision string) *proxy.Record {
+	return &proxy.Record{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RequestID: "r-1", Sandbox: sandbox,
+		Class: "default", Method: "GET", Scheme: "https", Host: "example.com", Port: 443, Path: "/p",
+		Decision: decision, Reason: "not_in_allowed_hosts", Status: 403, BytesDown: 90,
+		Duration: 1500 * time.Microsecond}
+}
+
+func TestAuditLine(t *testing.T) {
+	var buf bytes.Buffer
+	NewAudit(&buf).Observe(record("sb1", "deny"))
+	var got map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("audit line is not JSON: %v: %q", err, buf.String())
+	}
+	for k, want := range map[string]any{"time": "2026-01-02T03:04:05Z", "msg": "audit", "sandbox": "sb1",
+		"decision": "deny", "reason": "not_in_allowed_hosts", "status": 403.0, "port": 443.0, "duration_ms": 1.5} {
+		if got[k] != want {
+			t.Errorf("got %s %v, want %v", k, got[k], want)
+		}
+	}
+	if _, ok := got["level"]; ok {
+		t.Errorf("audit line has a level: %q", buf.String())
+	}
+}
+
+// The audit log and the event stream show the same fields.
+func TestAuditAndEventFieldsAgree(t *testing.T) {
+	var buf bytes.Buffer
+	NewAudit(&buf).Observe(record("sb1", "deny"))
+	var audit map[string]any
+	_ = json.Unmarshal(buf.Bytes(), &audit)
+	delete(audit, "msg")
+	b, _ := json.Marshal(NewEvent(record("sb1", "deny")))
+	var event map[string]any
+	_ = json.Unmarshal(b, &event)
+	if got, want := keys(audit), keys(event); !slices.Equal(got, want) {
+		t.Errorf("got audit keys %v, want the event's %v", got, want)
+	}
+}
+
+func keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestBrokerFilters(t *testing.T) {
+	b := &Broker{}
+	for _, tc := range []struct {
+		name   string
+		filter Filter
+		want   []string // sandbox/decision of what arrives
+	}{
+		{"all", Filter{}, []string{"a/deny", "b/allow", "a/allow"}},
+		{"sandbox", ParseFilter([]string{"a"}, nil), []string{"a/deny", "a/allow"}},
+		{"decision", ParseFilter(nil, []string{"deny,error"}), []string{"a/deny"}},
+		{"both", ParseFilter([]string{"b", "c"}, []string{"allow"}), []string{"b/allow"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := b.Subscribe(tc.filter, 10)
+			defer s.Close()
+			b.Observe(record("a", "deny"))
+			b.Observe(record("b", "allow"))
+			b.Observe(record("a", "allow"))
+			var got []string
+			for len(s.C) > 0 {
+				e := <-s.C
+				got = append(got, e.Sandbox+"/"+e.Decision)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBrokerDropsForSlowSubscriber(t *testing.T) {
+	dropped := 0
+	b := &Broker{OnDrop: func() { dropped++ }}
+	slow := b.Subscribe(Filter{}, 2)
+	fast := b.Subscribe(Filter{}, 100)
+	for range 10 {
+		b.Observe(record("a", "allow")) // must not block
+	}
+	if got, want := slow.Dropped(), uint64(8); got != want {
+		t.Errorf("got %d dropped for the slow subscriber, want %d", got, want)
+	}
+	if got := fast.Dropped(); got != 0 {
+		t.Errorf("got %d dropped for the fast subscriber, want 0", got)
+	}
+	if dropped != 8 {
+		t.Errorf("got OnDrop called %d times, want 8", dropped)
+	}
+	slow.Close()
+	if b.Len() != 1 {
+		t.Errorf("got %d subscribers after Close, want 1", b.Len())
+	}
+	b.Close()
+	select {
+	case <-fast.Done():
+	default:
+		t.Error("Done not closed by the broker's Close")
+	}
+	if b.Subscribe(Filter{}, 1) != nil {
+		t.Error("Subscribe after Close returned a subscription")
+	}
+	b.Observe(record("a", "allow")) // no panic, no subscriber
+}
+
+func TestEventsHandlerStreamsNDJSON(t *testing.T) {
+	b := &Broker{}
+	srv := httptest.NewServer(b)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/events?decision=deny", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if got := res.Header.Get("Content-Type"); got != "application/x-ndjson" {
+		t.Errorf("got Content-Type %q, want application/x-ndjson", got)
+	}
+	// The handler has subscribed before it answered.
+	b.Observe(record("a", "allow"))
+	b.Observe(record("a", "deny"))
+	line, err := bufio.NewReader(res.Body).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e Event
+	if err := json.Unmarshal([]byte(line), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Decision != "deny" || e.Sandbox != "a" {
+		t.Errorf("got %+v, want the deny of a", e)
+	}
+}
+
+func TestEventsHandlerRejectsBadDecision(t *testing.T) {
+	rec := httptest.NewRecorder()
+	(&Broker{}).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/events?decision=maybe", nil))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "maybe") {
+		t.Errorf("got %d %q, want 400 naming the value", rec.Code, rec.Body.String())
+	}
+}
+
+func TestStreamReportsDrops(t *testing.T) {
+	b := &Broker{}
+	s := b.Subscribe(Filter{}, 1)
+	defer s.Close()
+	b.Observe(record("a", "allow"))
+	b.Observe(record("a", "deny")) // dropped
+	rec := httptest.NewRecorder()
+	st := &stream{w: rec, rc: http.NewResponseController(rec), enc: json.NewEncoder(rec), s: s}
+	if err := st.write(<-s.C); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n")
+	if len(lines) != 2 || lines[0] != `{"dropped":1}` {
+		t.Errorf("got %q, want a drop report then the event", lines)
+	}
+}
+
+func TestMetricsCount(t *testing.T) {
+	m := NewMetrics(MetricsOptions{Version: "test", Sandboxes: func() int { return 3 },
+		OpenConns: func() int64 { return 2 }, SecretStats: func() (uint64, uint64, uint64) { return 5, 1, 0 }})
+	m.Observe(record("a", "deny"))
+	m.Observe(record("a", "deny"))
+	h := record("a", "error")
+	h.Reason, h.Handler, h.HandlerError, h.HandlerDuration = "handler_error", "slow", true, time.Millisecond
+	m.Observe(h)
+	m.HandlerTimeout("slow")
+	m.LeafLookup(true)
+	m.Reload(false)
+	m.EventDropped()
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"sandgate_requests_total", map[string]string{"decision": "deny", "reason": "not_in_allowed_hosts"}, 2},
+		{"sandgate_requests_total", map[string]string{"decision": "error", "handler": "slow"}, 1},
+		{"sandgate_handler_errors_total", map[string]string{"handler": "slow"}, 1},
+		{"sandgate_handler_timeouts_total", map[string]string{"handler": "slow"}, 1},
+		{"sandgate_handler_duration_seconds", map[string]string{"handler": "slow"}, 1},
+		{"sandgate_request_duration_seconds", map[string]string{"decision": "deny"}, 2},
+		{"sandgate_leaf_cert_lookups_total", map[string]string{"result": "hit"}, 1},
+		{"sandgate_leaf_cert_lookups_total", map[string]string{"result": "miss"}, 0},
+		{"sandgate_script_reloads_total", map[string]string{"result": "error"}, 1},
+		{"sandgate_secret_lookups_total", map[string]string{"result": "hit"}, 5},
+		{"sandgate_events_dropped_total", nil, 1},
+		{"sandgate_sandboxes", nil, 3},
+		{"sandgate_open_connections", nil, 2},
+		{"sandgate_build_info", map[string]string{"version": "test"}, 1},
+	} {
+		if got := value(t, m, tc.name, tc.labels); got != tc.want {
+			t.Errorf("got %s%v %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+}
+
+func TestSandboxLabelIsOptional(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		m := NewMetrics(MetricsOptions{SandboxLabel: on})
+		m.Observe(record("sb-7", "allow"))
+		got := value(t, m, "sandgate_requests_total", map[string]string{"sandbox": "sb-7"})
+		if want := map[bool]float64{false: -1, true: 1}[on]; got != want {
+			t.Errorf("SandboxLabel %v: got %v, want %v", on, got, want)
+		}
+	}
+}
+
+// value is the value (a histogram's count) of the one series of name whose
+// labels include want; -1 when there is none.
+func value(t *testing.T, m *Metrics, name string, want map[string]string) float64 {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, s := range mf.GetMetric() {
+			if hasLabels(s, want) {
+				switch {
+				case s.Counter != nil:
+					return s.Counter.GetValue()
+				case s.Gauge != nil:
+					return s.Gauge.GetValue()
+				case s.Histogram != nil:
+					return float64(s.Histogram.GetSampleCount())
+				}
+			}
+		}
+	}
+	return -1
+}
+
+func hasLabels(s *dto.Metric, want map[string]string) bool {
+	got := map[string]string{}
+	for _, l := range s.GetLabel() {
+		got[l.GetName()] = l.GetValue()
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestIsTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"time limit", &engine.HandlerError{Handler: "h", Err: errors.New("exceeded time limit 250ms"), Timeout: true}, true},
+		{"wrapped", fmt.Errorf("run: %w", &engine.HandlerError{Handler: "h", Err: errors.New("x"), Timeout: true}), true},
+		{"lua error", &engine.HandlerError{Handler: "h", Err: errors.New("x.lua:3: boom")}, false},
+		{"fetch", &engine.FetchError{Handler: "h", Err: errors.New("exceeded time limit")}, false},
+		{"unknown", engine.ErrUnknownHandler, false},
+	} {
+		if got := IsTimeout(tc.err); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+type fakeRunner struct{ err error }
+
+func (f fakeRunner) Run(context.Context, *engine.Call) (engine.Result, error) {
+	return engine.Result{}, f.err
+}
+func (f fakeRunner) Has(string) bool { return true }
+
+func TestTimedRunnerCountsTimeouts(t *testing.T) {
+	m := NewMetrics(MetricsOptions{})
+	r := TimedRunner{Runner: fakeRunner{&engine.HandlerError{Handler: "h", Err: errors.New("exceeded time limit 1ms"), Timeout: true}}, Metrics: m}
+	if _, err := r.Run(context.Background(), &engine.Call{Handler: "h"}); err == nil {
+		t.Fatal("got no error, want the runner's")
+	}
+	if got := value(t, m, "sandgate_handler_timeouts_total", map[string]string{"handler": "h"}); got != 1 {
+		t.Errorf("got %v time-outs, want 1", got)
+	}
+}
+
+func TestPprofNeedsAuth(t *testing.T) {
+	mux := http.NewServeMux()
+	MountPprof(mux, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer t" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	for _, tc := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/debug/pprof/", "", 401},
+		{"/debug/pprof/goroutine?debug=1", "", 401},
+		{"/debug/pprof/", "Bearer t", 200},
+		{"/debug/pprof/goroutine?debug=1", "Bearer t", 200},
+		{"/debug/pprof/cmdline", "Bearer t", 200},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("GET %s auth %q: got %d, want %d", tc.path, tc.auth, rec.Code, tc.want)
+		}
+	}
+}

@@ -17,16 +17,7 @@ var hopHeaders = []string{
 // and every Proxy-* header, so that a sandbox cannot smuggle one past a
 // handler or strip what a handler injects.
 func cleanHeaders(h http.Header) {
-	for _, v := range h["Connection"] {
-		for _, name := range strings.Split(v, ",") {
-			if name = textproto.TrimString(name); name != "" {
-				h.Del(name)
-			}
-		}
-	}
-	for _, name := range hopHeaders {
-		h.Del(name)
-	}
+	removeHopHeaders(h)
 	for name := range h {
 		if len(name) > 6 && strings.EqualFold(name[:6], "proxy-") {
 			delete(h, name)
@@ -34,9 +25,10 @@ func cleanHeaders(h http.Header) {
 	}
 }
 
-// cleanResponseHeaders strips hop-by-hop headers an upstream sent; the
-// proxy's own writer sets framing again.
-func cleanResponseHeaders(h http.Header) {
+// removeHopHeaders strips hop-by-hop headers and those named in
+// Connection, from a request or from an upstream's response (the proxy's
+// own writer sets framing again).
+func removeHopHeaders(h http.Header) {
 	for _, v := range h["Connection"] {
 		for _, name := range strings.Split(v, ",") {
 			if name = textproto.TrimString(name); name != "" {

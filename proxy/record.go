@@ -8,29 +8,29 @@ import (
 )
 
 // Record describes one finished request or tunnel, for the audit log,
-// metrics and the event stream. It never holds a header value, a query
-// string or a secret.
+// metrics and the event stream (proxy/observe gives it its wire form). It
+// never holds a header value, a query string or a secret.
 type Record struct {
-	Time            time.Time     `json:"time"`
-	RequestID       string        `json:"request_id"`
-	Sandbox         string        `json:"sandbox"`
-	Class           string        `json:"class"`
-	Method          string        `json:"method"`
-	Scheme          string        `json:"scheme"`
-	Host            string        `json:"host"`
-	Port            int           `json:"port"`
-	Path            string        `json:"path"`
-	Decision        string        `json:"decision"` // allow, deny, handler, error
-	Reason          string        `json:"reason,omitempty"`
-	Rule            string        `json:"rule,omitempty"`
-	Handler         string        `json:"handler,omitempty"`
-	Status          int           `json:"status"`
-	BytesUp         int64         `json:"bytes_up"`
-	BytesDown       int64         `json:"bytes_down"`
-	Duration        time.Duration `json:"-"`
-	HandlerDuration time.Duration `json:"-"`
-	HandlerError    bool          `json:"-"`
-	Upstream        string        `json:"upstream,omitempty"`
+	Time            time.Time
+	RequestID       string
+	Sandbox         string
+	Class           string
+	Method          string
+	Scheme          string
+	Host            string
+	Port            int
+	Path            string
+	Decision        string // allow, deny, handler, error
+	Reason          string
+	Rule            string
+	Handler         string
+	Status          int
+	BytesUp         int64
+	BytesDown       int64
+	Duration        time.Duration
+	HandlerDuration time.Duration
+	HandlerError    bool
+	Upstream        string
 }
 
 func (s *Server) newRecord(req *http.Request, sb *Sandbox, start time.Time) *Record {

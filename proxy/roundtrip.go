@@ -132,7 +132,7 @@ func (s *Server) forward(out *http.Request, rec *Record, sb *Sandbox, host strin
 	if err != nil {
 		return s.upstreamFailure(out, rec, sb, host, err)
 	}
-	cleanResponseHeaders(res.Header)
+	removeHopHeaders(res.Header)
 	return res
 }
 
@@ -168,7 +168,7 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *Sandbox, ho
 	if res.Header == nil {
 		res.Header = http.Header{}
 	}
-	cleanResponseHeaders(res.Header)
+	removeHopHeaders(res.Header)
 	if res.Body == nil {
 		res.Body = http.NoBody
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,28 +11,36 @@ import (
 	"github.com/sandgate/sandgate/proxy/config"
 )
 
-func configFlags(name string, stderr io.Writer, help string) (*flag.FlagSet, *string) {
+// configFlag parses "-config FILE" for check and serve. ok is false after
+// printing usage (or --help); code is then the exit status.
+func configFlag(name, help string, args []string, stderr io.Writer) (path string, code int, ok bool) {
 	fs := flag.NewFlagSet("sandgate "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "", "path to the YAML config file (required)")
+	fs.StringVar(&path, "config", "", "path to the YAML config file (required)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: sandgate %s -config FILE\n\n%s\n\nFlags:\n", name, help)
 		fs.PrintDefaults()
 	}
-	return fs, path
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", 0, false
+		}
+		return "", 2, false
+	}
+	if path == "" {
+		fs.Usage()
+		return "", 2, false
+	}
+	return path, 0, true
 }
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
-	fs, path := configFlags("check", stderr,
-		"Validates the config file (strictly: unknown keys are errors) and compiles every\nscript in scripts_dir, exactly as serve does, without starting anything.")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	path, code, ok := configFlag("check",
+		"Validates the config file (strictly: unknown keys are errors) and compiles every\nscript in scripts_dir, exactly as serve does, without starting anything.", args, stderr)
+	if !ok {
+		return code
 	}
-	if *path == "" {
-		fs.Usage()
-		return 2
-	}
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -21,20 +21,16 @@ import (
 )
 
 func serveCmd(args []string, stdout, stderr io.Writer) int {
-	fs, path := configFlags("serve", stderr,
+	path, code, ok := configFlag("serve",
 		"Runs the gateway: the explicit proxy on proxy.listen and the admin API on admin.listen.\n"+
 			"SIGHUP reloads the scripts directory; SIGTERM or SIGINT shuts down gracefully\n"+
 			"(in-flight requests get proxy.shutdown_timeout to finish).\n"+
 			"The admin token comes from SANDGATE_ADMIN_TOKEN or admin.token_file (created with a\n"+
-			"random token if it does not exist).")
-	if err := fs.Parse(args); err != nil {
-		return 2
+			"random token if it does not exist).", args, stderr)
+	if !ok {
+		return code
 	}
-	if *path == "" {
-		fs.Usage()
-		return 2
-	}
-	cfg, err := config.Load(*path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -153,7 +149,7 @@ func (g *gateway) run(ctx context.Context) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	adminSrv := &http.Server{Handler: g.api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- g.srv.Serve(g.proxyLn) }()
 	if g.transLn != nil {
 		go func() { errc <- g.srv.ServeTransparent(g.transLn) }()

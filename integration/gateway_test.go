@@ -21,15 +21,15 @@ import (
 
 // gateway is a running sandgate process.
 type gateway struct {
-	t         *testing.T
-	cmd       *exec.Cmd
-	dir       string
-	Proxy     string // host:port
+	t     *testing.T
+	cmd   *exec.Cmd
+	dir   string
+	Proxy string // host:port
 	// Transparent is the transparent listener's host:port, when configured.
 	Transparent string
-	Admin     string // http://host:port
-	Token     string
-	ScriptDir string
+	Admin       string // http://host:port
+	Token       string
+	ScriptDir   string
 	logs        *syncBuffer
 	done        chan struct{}
 	transparent atomic.Value

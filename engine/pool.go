@@ -15,8 +15,14 @@ type pool struct {
 	discarded atomic.Int64
 }
 
+// maxIdle bounds the idle states kept. It must cover the handler calls in
+// flight at once (about one per busy sandbox connection): a state made
+// afresh costs far more than the call it serves, so a pool smaller than the
+// concurrency would build and throw away a state on most calls.
+func maxIdle() int { return max(256, 32*runtime.GOMAXPROCS(0)) }
+
 func newPool(cfg *config) *pool {
-	return &pool{cfg: cfg, idle: make(chan *vm, max(8, 4*runtime.GOMAXPROCS(0)))}
+	return &pool{cfg: cfg, idle: make(chan *vm, maxIdle())}
 }
 
 func (p *pool) get() *vm {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg, stderr)
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	g, err := build(ctx, cfg, log, stdout)
@@ -220,4 +222,13 @@ func classBindings(cfg *config.Config) map[string][]string {
 		}
 	}
 	return out
+}
+
+// tuneGC trades memory for CPU: a proxy's heap is small and made of
+// short-lived request garbage, so collecting at 4x growth rather than 2x
+// saves CPU on every request. GOGC in the environment wins.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -24,9 +24,11 @@ type callState struct {
 	budget  budget
 	req     *reqObj
 
-	redactor  *secrets.Redactor // values secrets.get handed to the script; nil until one
-	fetchErrs []fetchFailure    // errors fetch raised, for mapping an uncaught one
-	responses []*resObj         // closed at the end unless returned
+	secretVals []string          // values secrets.get handed to the script
+	redactor   *secrets.Redactor // built from secretVals on first use (most calls never need it)
+	redactorN  int               // len(secretVals) when redactor was built
+	fetchErrs  []fetchFailure    // errors fetch raised, for mapping an uncaught one
+	responses  []*resObj         // closed at the end unless returned
 
 	params lua.LValue // ctx.params, converted on first use
 	labels lua.LValue
@@ -167,13 +169,20 @@ func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
 // redact replaces every secret value read during the call by [redacted].
-func (cs *callState) redact(s string) string { return cs.redactor.Redact(s) }
+// The redactor is built only when a text needs it: a call that succeeds
+// without logging never pays for it.
+func (cs *callState) redact(s string) string {
+	if len(cs.secretVals) == 0 {
+		return s
+	}
+	if cs.redactor == nil || cs.redactorN != len(cs.secretVals) {
+		cs.redactor, cs.redactorN = secrets.NewRedactor(cs.secretVals...), len(cs.secretVals)
+	}
+	return cs.redactor.Redact(s)
+}
 
 func (cs *callState) addSecrets(vals ...string) {
-	if cs.redactor == nil {
-		cs.redactor = secrets.NewRedactor()
-	}
-	cs.redactor.Add(vals...)
+	cs.secretVals = append(cs.secretVals, vals...)
 }
 
 // result turns the handler's return value into a Result.

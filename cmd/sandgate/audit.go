@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/proxy"
@@ -44,7 +45,9 @@ func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log
 	if err != nil {
 		return nil, err
 	}
-	o := &observers{audit: observe.NewAudit(w), events: &observe.Broker{}, close: closeFn}
+	fw := observe.NewFlushWriter(w, 100*time.Millisecond)
+	o := &observers{audit: observe.NewAudit(fw), events: &observe.Broker{},
+		close: func() { _ = fw.Close(); closeFn() }}
 	mo := observe.MetricsOptions{Version: version, SandboxLabel: cfg.Log.SandboxMetrics,
 		Sandboxes: sandboxes, OpenConns: openConns, Subscribers: o.events.Len}
 	if st, ok := store.(interface{ Stats() secrets.CacheStats }); ok {

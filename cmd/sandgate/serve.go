@@ -225,10 +225,10 @@ func classBindings(cfg *config.Config) map[string][]string {
 }
 
 // tuneGC trades memory for CPU: a proxy's heap is small and made of
-// short-lived request garbage, so collecting at 4x growth rather than 2x
+// short-lived request garbage, so collecting at 3x growth rather than 2x
 // saves CPU on every request. GOGC in the environment wins.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(200)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,4 +347,43 @@ func TestPprofNeedsAuth(t *testing.T) {
 			t.Errorf("GET %s auth %q: got %d, want %d", tc.path, tc.auth, rec.Code, tc.want)
 		}
 	}
+}
+
+func TestFlushWriterFlushesOnTickAndClose(t *testing.T) {
+	var mu sync.Mutex
+	var out bytes.Buffer
+	w := lockedWriter{mu: &mu, b: &out}
+	f := NewFlushWriter(w, 10*time.Millisecond)
+	f.Write([]byte("one\n"))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := out.String()
+		mu.Unlock()
+		if got == "one\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %q, want the line flushed by the ticker", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.Write([]byte("two\n"))
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "one\ntwo\n" {
+		t.Fatalf("after Close: got %q, want %q", got, "one\ntwo\n")
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"github.com/sandgate/sandgate/bench/internal/load"
+)
+
+// Results is everything one comparison run measured; bench/report turns it
+// into BENCHMARKS.md.
+type Results struct {
+	Date      string            `json:"date"`
+	Machine   map[string]string `json:"machine"`
+	Versions  map[string]string `json:"versions"`
+	Command   string            `json:"command"`
+	Settings  Settings          `json:"settings"`
+	Systems   []SystemInfo      `json:"systems"`
+	Rounds    []Round           `json:"rounds"`
+	Sandboxes *SandboxRun       `json:"sandboxes,omitempty"`
+	Seconds   float64           `json:"seconds"` // the whole comparison
+}
+
+// Settings are the run's parameters.
+type Settings struct {
+	Rounds      int      `json:"rounds"`
+	Warmup      string   `json:"warmup"`
+	Duration    string   `json:"duration"`
+	MaxRequests int      `json:"max_requests"`
+	Concurrency int      `json:"concurrency"`
+	Shapes      []string `json:"shapes"`
+	Order       []string `json:"order"` // systems in the order each round runs them
+	Host        string   `json:"host"`  // the target URL's host
+}
+
+// SystemInfo describes one system under test.
+type SystemInfo struct {
+	Key     string   `json:"key"`
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Notes   []string `json:"notes"`
+}
+
+// Round is one load run of one system in one shape.
+type Round struct {
+	Shape      string      `json:"shape"` // keepalive or newconn
+	Round      int         `json:"round"`
+	System     string      `json:"system"`
+	Load       load.Result `json:"load"`
+	CPUms      float64     `json:"cpu_ms"`         // the proxy tree's CPU time while counting
+	CPUReq     float64     `json:"cpu_ms_per_req"` // CPUms / requests
+	AuxCPU     float64     `json:"aux_cpu_ms"`     // the secrets backend's (Vault's) CPU time while counting
+	LoadCPU    float64     `json:"load_cpu_ms"`    // the load generator's and the upstream's (this process's)
+	MachineCPU float64     `json:"machine_cpu_ms"` // every core's busy time while counting (/proc/stat)
+	// OtherCPU is the machine's busy CPU time while counting that none of
+	// the above used (other processes on the machine, the kernel's own
+	// work); OtherCores the same as cores kept busy on average.
+	OtherCPU   float64 `json:"other_cpu_ms"`
+	OtherCores float64 `json:"other_cores"`
+	PeakRSS    uint64  `json:"peak_rss_bytes"` // peak of the tree's summed VmRSS, sampled every 100 ms
+	HWM        uint64  `json:"hwm_bytes"`      // sum of the tree's VmHWM at the end of the round
+	Failure    string  `json:"failure,omitempty"`
+}
+
+// SandboxRun is the creation of many sandboxes through the admin API of a
+// fresh gateway.
+type SandboxRun struct {
+	Requested   int     `json:"requested"`
+	Created     int     `json:"created"`
+	Failed      int     `json:"failed"`
+	Workers     int     `json:"workers"`
+	Seconds     float64 `json:"seconds"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	RSSBefore   uint64  `json:"rss_before_bytes"`
+	RSSAfter    uint64  `json:"rss_after_bytes"`
+	PeakRSS     uint64  `json:"peak_rss_bytes"`
+	HWM         uint64  `json:"hwm_bytes"`
+	Error       string  `json:"error,omitempty"`
+	StatusCount int     `json:"status_sandbox_count"` // what /v1/status reports afterwards (-1 if absent)
+	// LiveHeap is HeapAlloc right after a forced GC (/debug/pprof/heap?gc=1),
+	// RSSAfterGC the RSS then; 0 when the admin API has no pprof.
+	LiveHeap   uint64 `json:"live_heap_bytes"`
+	RSSAfterGC uint64 `json:"rss_after_gc_bytes"`
+}

@@ -726,3 +726,27 @@ func TestOutsideACall(t *testing.T) {
 		t.Errorf("got %v, want a LoadError about secrets.get at load time", err)
 	}
 }
+
+// Params are cached per state by their map; bindings with other maps, even
+// with equal content, must each see their own values.
+func TestParamsCacheKeepsBindingsApart(t *testing.T) {
+	env := newEnv(t, map[string]string{"p": `return function(req, ctx) return response{status=200, body=ctx.params.who} end`})
+	a := map[string]any{"who": "alpha"}
+	b := map[string]any{"who": "bravo"}
+	for i := 0; i < 20; i++ {
+		for _, tc := range []struct {
+			params map[string]any
+			want   string
+		}{{a, "alpha"}, {b, "bravo"}, {map[string]any{"who": "fresh"}, "fresh"}} {
+			call := newCall("p", "GET", "http://x/")
+			call.Params = tc.params
+			res, err := env.Snapshot().Run(context.Background(), call)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := body(t, res); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		}
+	}
+}

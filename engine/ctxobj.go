@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -64,12 +65,32 @@ func (v *vm) ctxNewIndex(L *lua.LState) int {
 
 // paramsValue converts the binding's params into read-only Lua tables. A
 // script always gets a table: no params is an empty one.
+//
+// Params are immutable once bound (a new binding brings a new map), and
+// frozen tables cannot be changed by a script, so the converted form of a
+// params object is cached per state.
 func (v *vm) paramsValue(p any) lua.LValue {
 	if p == nil {
 		return v.freeze(v.L.NewTable())
 	}
-	return v.toLua(p, true)
+	m, ok := p.(map[string]any)
+	if !ok {
+		return v.toLua(p, true)
+	}
+	key := uintptr(reflect.ValueOf(m).UnsafePointer())
+	if e, hit := v.params[key]; hit {
+		return e.val
+	}
+	val := v.toLua(p, true)
+	if v.params == nil || len(v.params) >= maxCachedParams {
+		v.params = make(map[uintptr]paramsEntry)
+	}
+	v.params[key] = paramsEntry{src: m, val: val}
+	return val
 }
+
+// maxCachedParams bounds the params cache of one state.
+const maxCachedParams = 256
 
 // toLua converts decoded JSON to Lua. With frozen, tables are read-only
 // proxies and object members that are null are left out (as if absent);

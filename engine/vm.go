@@ -42,7 +42,17 @@ type vm struct {
 	// this state, so a call does not re-run the chunk.
 	fns map[*lua.FunctionProto]*lua.LFunction
 
+	// params caches the frozen Lua form of each binding's params, keyed by
+	// the params map's address. The entry holds the map itself, so the
+	// address cannot be reused by another map while it is cached.
+	params map[uintptr]paramsEntry
+
 	cur *callState // nil between calls
+}
+
+type paramsEntry struct {
+	src any
+	val lua.LValue
 }
 
 func newVM(cfg *config) *vm {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -37,7 +36,6 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg, stderr)
-	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	g, err := build(ctx, cfg, log, stdout)
@@ -224,11 +222,3 @@ func classBindings(cfg *config.Config) map[string][]string {
 	return out
 }
 
-// tuneGC trades memory for CPU: a proxy's heap is small and made of
-// short-lived request garbage, so collecting at 3x growth rather than 2x
-// saves CPU on every request. GOGC in the environment wins.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
-}

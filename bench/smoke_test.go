@@ -3,11 +3,8 @@ package bench
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -15,42 +12,17 @@ import (
 	"github.com/sandgate/sandgate/bench/internal/proc"
 	"github.com/sandgate/sandgate/bench/internal/systems"
 	"github.com/sandgate/sandgate/bench/internal/upstream"
+	"github.com/sandgate/sandgate/integration/testbin"
 )
 
 // binary is the sandgate binary under test: $SANDGATE_BIN, or one built
-// from this checkout in TestMain.
+// from this checkout.
 var binary string
 
 // repoRoot is the checkout this package lives in.
-var repoRoot = func() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(file))
-}()
+var repoRoot = testbin.RepoRoot
 
-func TestMain(m *testing.M) {
-	binary = os.Getenv("SANDGATE_BIN")
-	var tmp string
-	if binary == "" {
-		var err error
-		if tmp, err = os.MkdirTemp("", "sandgate-bench-bin-"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		binary = filepath.Join(tmp, "sandgate")
-		cmd := exec.Command("go", "build", "-o", binary, "./cmd/sandgate")
-		cmd.Dir = repoRoot
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building sandgate:", err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	if tmp != "" {
-		os.RemoveAll(tmp)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m.Run, &binary) }
 
 // TestSmoke drives the load generator through the real binary (file
 // secrets, the shipped inject_header handler) in both shapes, a few hundred

@@ -65,13 +65,8 @@ func (a *API) clearOutbound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) setByHost(w http.ResponseWriter, r *http.Request) {
-	sb, ok := a.sandbox(w, r)
+	sb, p, ok := a.sandboxPattern(w, r)
 	if !ok {
-		return
-	}
-	p, err := hostpat.Parse(r.PathValue("pattern"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	a.mu.Lock()
@@ -96,14 +91,24 @@ func (a *API) setByHost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, describe(sb))
 }
 
-func (a *API) clearByHost(w http.ResponseWriter, r *http.Request) {
+// sandboxPattern resolves the {id} and {pattern} of a by-host route; it
+// answers the error itself.
+func (a *API) sandboxPattern(w http.ResponseWriter, r *http.Request) (*proxy.Sandbox, hostpat.Pattern, bool) {
 	sb, ok := a.sandbox(w, r)
 	if !ok {
-		return
+		return nil, hostpat.Pattern{}, false
 	}
 	p, err := hostpat.Parse(r.PathValue("pattern"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, hostpat.Pattern{}, false
+	}
+	return sb, p, true
+}
+
+func (a *API) clearByHost(w http.ResponseWriter, r *http.Request) {
+	sb, p, ok := a.sandboxPattern(w, r)
+	if !ok {
 		return
 	}
 	found := false
@@ -178,5 +183,3 @@ func (a *API) bound() map[string][]string {
 	}
 	return out
 }
-
-var _ = proxy.SandboxID

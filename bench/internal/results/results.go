@@ -1,4 +1,6 @@
-package main
+// Package results is the JSON that bench/compare writes and bench/report
+// reads: one type, so the two cannot drift apart.
+package results
 
 import (
 	"github.com/sandgate/sandgate/bench/internal/load"

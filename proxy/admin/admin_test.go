@@ -74,6 +74,7 @@ func TestStatusCodes(t *testing.T) {
 		{"duplicate id", "tok", "POST", "/v1/sandboxes", `{"id":"sb1"}`, 409, "exists"},
 		{"unknown class", "tok", "POST", "/v1/sandboxes", `{"class":"gold"}`, 422, "unknown class"},
 		{"bad json", "tok", "POST", "/v1/sandboxes", `{"id":`, 400, "bad JSON"},
+		{"empty body means defaults", "tok", "POST", "/v1/sandboxes", ``, 201, `"class": "default"`},
 		{"unknown field", "tok", "POST", "/v1/sandboxes", `{"idd":"x"}`, 400, "idd"},
 		{"wrong field type", "tok", "POST", "/v1/sandboxes", `{"labels":[1]}`, 400, "labels"},
 		{"bad id", "tok", "POST", "/v1/sandboxes", `{"id":"-x"}`, 400, "id"},

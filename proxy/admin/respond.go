@@ -47,6 +47,22 @@ func decodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeBytes(b, v)
+}
+
+// decodeOptionalJSON is decodeJSON where an empty body means {}.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	b, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil
+	}
+	return decodeBytes(b, v)
+}
+
+func decodeBytes(b []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

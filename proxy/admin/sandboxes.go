@@ -29,8 +29,8 @@ type createResponse struct {
 }
 
 func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
-	var body createRequest
-	if err := decodeJSON(r, &body); err != nil {
+	var body createRequest // every field is optional, and so is the body
+	if err := decodeOptionalJSON(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

@@ -191,3 +191,64 @@ func TestVaultAppRoleRenews(t *testing.T) {
 	}
 	s.noLeaks(t, "ghp-ar-v1-hhhh", s.v.Token)
 }
+
+// A gateway started while Vault is down serves what needs no secret, fails
+// handler requests closed, and recovers when Vault comes up (token and
+// AppRole alike).
+func TestVaultDownAtStart(t *testing.T) {
+	for _, approle := range []bool{false, true} {
+		t.Run(fmt.Sprintf("approle=%v", approle), func(t *testing.T) {
+			v := vaulttest.Start(t)
+			ca := newUpstreamCA(t)
+			rec := &recorder{}
+			up := ca.startTLS(t, rec)
+			auth := fmt.Sprintf("    token: %q\n", v.Token)
+			var roleID, secretID string
+			if approle {
+				v.Policy("sandgate-read", `path "secret/data/sandgate/*" { capabilities = ["read"] }`)
+				roleID, secretID = v.AppRole("sandgate", map[string]any{"token_policies": "sandgate-read", "token_ttl": "1h"})
+				f := filepath.Join(t.TempDir(), "secret_id")
+				os.WriteFile(f, []byte(secretID), 0o600)
+				auth = fmt.Sprintf("    approle: { role_id: %q, secret_id_file: %q }\n", roleID, f)
+			}
+			v.Stop()
+			extra := fmt.Sprintf("secrets:\n  backend: vault\n  vault:\n    address: %q\n    prefix: sandgate\n    cache_ttl: 0s\n%s", v.Addr, auth)
+			g := startGateway(t, gatewayConfig{Classes: vaultClasses + "  plain:\n    allowed_hosts: [\"127.0.0.1\"]\n",
+				CAFiles: []string{ca.PEMFile}, Extra: extra, Env: []string{"VAULT_TOKEN=", "VAULT_ADDR="}})
+			s := &vaultSetup{g: g, v: v, rec: rec, url: up.URL}
+			sb := g.createSandbox(map[string]any{"id": "down"})
+			if r := s.get(t, sb); r.Status != 502 || r.Header("Sandgate-Decision") != "error; reason=handler_error" {
+				t.Fatalf("Vault down: got %d %q, want 502 handler_error", r.Status, r.Header("Sandgate-Decision"))
+			}
+			plain := g.createSandbox(map[string]any{"id": "plain", "class": "plain"})
+			if r := s.get(t, plain); r.Status != 200 {
+				t.Fatalf("a request needing no secret: got %d, want 200", r.Status)
+			}
+			v.Restart()
+			if approle { // a restarted dev server has lost the role: recreate it with the same ids
+				v.Policy("sandgate-read", `path "secret/data/sandgate/*" { capabilities = ["read"] }`)
+				v.AppRole("sandgate", map[string]any{"token_policies": "sandgate-read", "token_ttl": "1h"})
+				l := v.Client.Logical()
+				if _, err := l.Write("auth/approle/role/sandgate/role-id", map[string]any{"role_id": roleID}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.Write("auth/approle/role/sandgate/custom-secret-id", map[string]any{"secret_id": secretID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v.Put("sandgate/sandboxes/down", map[string]any{"github_token": "ghp-down-v1-iiii"})
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				r := s.get(t, sb)
+				if r.Status == 200 && rec.last() == "Bearer ghp-down-v1-iiii" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("did not recover after Vault came up: last status %d", r.Status)
+				}
+				time.Sleep(300 * time.Millisecond)
+			}
+			s.noLeaks(t, "ghp-down-v1-iiii", v.Token)
+		})
+	}
+}

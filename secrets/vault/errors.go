@@ -28,6 +28,10 @@ type reason struct {
 func (r *reason) Error() string   { return r.msg }
 func (r *reason) Unwrap() []error { return r.kinds }
 
+// errUntrusted marks a certificate Vault's CA does not verify: a
+// configuration problem, not an outage, even though reads are unavailable.
+var errUntrusted = errors.New("vault certificate not trusted")
+
 func because(msg string, kinds ...error) error { return &reason{msg: msg, kinds: kinds} }
 
 // describe maps an error from vault/api to a reason.
@@ -51,7 +55,7 @@ func describe(err error) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return because("vault timed out", secrets.ErrUnavailable, context.DeadlineExceeded)
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid):
-		return because("vault certificate not trusted", secrets.ErrUnavailable)
+		return because("vault certificate not trusted", secrets.ErrUnavailable, errUntrusted)
 	case errors.As(err, &urlErr), errors.As(err, &netErr):
 		return because("vault unreachable", secrets.ErrUnavailable)
 	}

@@ -35,8 +35,9 @@ type Store struct {
 
 // New connects to Vault. With AppRole it logs in before returning; with a
 // token it looks the token up. Then it checks that Mount is a KV version 2
-// engine. Any of these failing is an error (Vault down included), so a bad
-// configuration shows at start-up. ctx bounds only this start-up; Close
+// engine. A refusal (bad role, bad token, wrong mount) is an error, so a bad
+// configuration shows at start-up; Vault being unreachable is not: the store
+// starts, reads fail with secrets.ErrUnavailable until Vault answers. ctx bounds only this start-up; Close
 // stops what New started.
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	cfg, err := cfg.withDefaults()
@@ -56,11 +57,21 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		done:    make(chan struct{}),
 	}
 	keeper, err := s.startAuth(ctx, cfg)
-	if err != nil {
+	unreachable := errors.Is(err, secrets.ErrUnavailable) && !errors.Is(err, errUntrusted)
+	switch {
+	case unreachable:
+		// Vault down is not a configuration error: start anyway, so that
+		// sandboxes keep what needs no secret; reads fail closed until
+		// Vault answers (an AppRole login is retried in the background).
+		s.logger.Warn("vault: unreachable at start; secrets.get fails until it answers", "error", err)
+		keeper = s.startLater(cfg)
+	case err != nil:
 		return nil, err
 	}
-	if err := s.checkMount(ctx, cfg.Mount); err != nil {
-		return nil, err
+	if !unreachable {
+		if err := s.checkMount(ctx, cfg.Mount); err != nil {
+			return nil, err
+		}
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -149,3 +160,18 @@ func (s *Store) Close() error {
 }
 
 var _ secrets.Store = (*Store)(nil)
+
+// startLater is the keeper when Vault was unreachable at start: with
+// AppRole it logs in as soon as Vault answers, then keeps the token alive;
+// a configured token is used as is.
+func (s *Store) startLater(cfg Config) func(context.Context) {
+	if cfg.AppRole == nil {
+		return func(context.Context) {}
+	}
+	return func(ctx context.Context) {
+		if secret, ok := s.logInUntilDone(ctx); ok {
+			s.logger.Info("vault: logged in")
+			s.keepLoggedIn(ctx, secret)
+		}
+	}
+}

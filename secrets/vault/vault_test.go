@@ -318,11 +318,18 @@ func TestTimeout(t *testing.T) {
 	})
 	token := "hvs.not-a-real-token"
 	start := time.Now()
-	_, err = New(t.Context(), Config{Address: "http://" + l.Addr().String(), Token: token, Timeout: 300 * time.Millisecond})
+	// A Vault that does not answer is an outage, not a configuration
+	// error: the store starts, and reads fail closed.
+	s, err := New(t.Context(), Config{Address: "http://" + l.Addr().String(), Token: token, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("New with Vault not answering: %v, want a store", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Get(t.Context(), "a")
 	if !errors.Is(err, secrets.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want ErrUnavailable and DeadlineExceeded", err)
 	}
-	if got, want := err.Error(), "vault: checking the token: vault timed out"; got != want {
+	if got, want := err.Error(), "secrets: reading a: vault timed out"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	if d := time.Since(start); d > 2*time.Second {

@@ -308,3 +308,16 @@ func TestCheckCommand(t *testing.T) {
 		})
 	}
 }
+
+// The gateway never dials its own listeners, even when allow_cidrs covers
+// loopback (as in these tests): a sandbox cannot reach the admin API.
+func TestOwnListenersAreNeverDialed(t *testing.T) {
+	g, _, _, _, _ := coreSetup(t)
+	sb := g.createSandbox(map[string]any{"id": "selfie", "class": "open"})
+	for _, u := range []string{g.Admin + "/v1/status", "http://" + g.Proxy + "/", "https://" + strings.TrimPrefix(g.Admin, "http://") + "/"} {
+		r := curl(t, append(viaProxy(g, sb), "-H", "Authorization: Bearer "+g.Token, u)...)
+		if r.Status != 403 || parseDeny(t, r.Body).Reason != "private_address" {
+			t.Errorf("%s: got %d %s, want 403 private_address", u, r.Status, r.Body)
+		}
+	}
+}

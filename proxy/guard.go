@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +30,10 @@ type Guard struct {
 	DialTimeout time.Duration
 	// Resolver looks hosts up. If nil, net.DefaultResolver is used.
 	Resolver *net.Resolver
+	// Self lists sandgate's own listeners (proxy, transparent, admin). They
+	// are never dialed, even when allow_cidrs covers their address, so a
+	// sandbox cannot reach the admin API or loop through the proxy.
+	Self []netip.AddrPort
 }
 
 // special lists ranges refused besides those netip classifies: shared
@@ -78,8 +83,9 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 	var refused netip.Addr
 	var lastErr error
 	d := net.Dialer{Timeout: g.timeout(), KeepAlive: 30 * time.Second}
+	portNum, _ := strconv.Atoi(port)
 	for _, ip := range ips {
-		if !g.Allowed(ip) {
+		if !g.Allowed(ip) || g.isSelf(ip, uint16(portNum)) {
 			refused = ip
 			continue
 		}
@@ -93,6 +99,22 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 		return nil, lastErr
 	}
 	return nil, &AddressError{Host: host, Addr: refused}
+}
+
+// isSelf reports whether ip:port is one of sandgate's own listeners. A
+// listener on an unspecified address answers on every local address, so
+// for it any loopback or private address with its port counts.
+func (g *Guard) isSelf(ip netip.Addr, port uint16) bool {
+	for _, s := range g.Self {
+		if s.Port() != port {
+			continue
+		}
+		l := s.Addr().Unmap()
+		if l == ip || ip.IsLoopback() || (l.IsUnspecified() && (ip.IsPrivate() || ip.IsLinkLocalUnicast())) {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *Guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) {

@@ -75,3 +75,34 @@ func TestGuardDialsTheCheckedAddress(t *testing.T) {
 		t.Fatalf("localhost: got %v, want an AddressError", err)
 	}
 }
+
+func TestGuardNeverDialsItsOwnListeners(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	self := ln.Addr().(*net.TCPAddr).AddrPort()
+	g := &Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Self: []netip.AddrPort{self}}
+	var ae *AddressError
+	if _, err := g.DialContext(context.Background(), "tcp", ln.Addr().String()); !errors.As(err, &ae) {
+		t.Fatalf("dialing its own listener: got %v, want an AddressError", err)
+	}
+	for _, tc := range []struct {
+		listen, dial string
+		want         bool
+	}{
+		{"127.0.0.1:9180", "127.0.0.1:9180", true},
+		{"127.0.0.1:9180", "127.0.0.2:9180", true},
+		{"0.0.0.0:9180", "10.1.2.3:9180", true},
+		{"0.0.0.0:9180", "10.1.2.3:9181", false},
+		{"10.0.0.5:3128", "8.8.8.8:3128", false},
+		{"10.0.0.5:3128", "10.0.0.5:3128", true},
+	} {
+		g := &Guard{Self: []netip.AddrPort{netip.MustParseAddrPort(tc.listen)}}
+		d := netip.MustParseAddrPort(tc.dial)
+		if got := g.isSelf(d.Addr(), d.Port()); got != tc.want {
+			t.Errorf("listen %s, dial %s: got %v, want %v", tc.listen, tc.dial, got, tc.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -127,6 +128,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		g.proxyLn.Close()
 		return nil, fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
+	guard.Self = listenAddrs(g.proxyLn, g.transLn, g.adminLn)
 	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: scriptsAdapter{g.eng},
 		Flush: flush, ProxyAddr: advertised(g.proxyLn.Addr().String()), ClassBindings: classBindings(cfg),
 		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log,
@@ -222,3 +224,17 @@ func classBindings(cfg *config.Config) map[string][]string {
 	return out
 }
 
+
+// listenAddrs are the addresses of sandgate's own listeners (nil ones skipped).
+func listenAddrs(lns ...net.Listener) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, l := range lns {
+		if l == nil {
+			continue
+		}
+		if ta, ok := l.Addr().(*net.TCPAddr); ok {
+			out = append(out, ta.AddrPort())
+		}
+	}
+	return out
+}

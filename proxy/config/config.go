@@ -31,10 +31,9 @@ type Config struct {
 type Proxy struct {
 	Listen            string   `yaml:"listen"`
 	TransparentListen string   `yaml:"transparent_listen"`
-	IdleTimeout       Duration `yaml:"idle_timeout"`        // a client connection with no traffic for this long is closed (default 5m)
-	HeaderTimeout     Duration `yaml:"read_header_timeout"` // reading one request's headers (default 30s)
-	ShutdownTimeout   Duration `yaml:"shutdown_timeout"`    // in-flight requests get this long on SIGTERM (default 30s)
-	MaxConns          int      `yaml:"max_connections"`     // open client connections at most (default 10000)
+	IdleTimeout       Duration `yaml:"idle_timeout"`     // a client connection with no traffic for this long is closed (default 5m)
+	ShutdownTimeout   Duration `yaml:"shutdown_timeout"` // in-flight requests get this long on SIGTERM (default 30s)
+	MaxConns          int      `yaml:"max_connections"`  // open client connections at most (default 10000)
 }
 
 // Admin is the admin API listener.

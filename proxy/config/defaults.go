@@ -7,7 +7,6 @@ func (c *Config) applyDefaults() {
 		c.Proxy.Listen = DefaultProxyListen
 	}
 	c.Proxy.IdleTimeout.orDefault(5 * time.Minute)
-	c.Proxy.HeaderTimeout.orDefault(30 * time.Second)
 	c.Proxy.ShutdownTimeout.orDefault(30 * time.Second)
 	if c.Proxy.MaxConns == 0 {
 		c.Proxy.MaxConns = 10000

@@ -269,3 +269,21 @@ func TestSIGHUPReloads(t *testing.T) {
 		t.Fatalf("got %d %q, want 418 tea", r.Status, r.Body)
 	}
 }
+
+// The file backend re-reads its file when it changes: the very next
+// request uses the new value.
+func TestFileSecretsRereadOnChange(t *testing.T) {
+	g, e, allowedURL, _ := engineSetup(t, map[string]map[string]string{"sandboxes/rot": {"token": "file-v1-aaaa"}})
+	sb := g.createSandbox(map[string]any{"id": "rot", "class": "pinned"})
+	for i, v := range []string{"file-v1-aaaa", "file-v2-bbbb", "file-v3-cccc"} {
+		if i > 0 {
+			writeJSONFile(t, filepath.Join(g.dir, "secrets.json"), map[string]map[string]string{"sandboxes/rot": {"token": v}})
+		}
+		if r := curl(t, append(viaProxy(g, sb), allowedURL+"/rot")...); r.Status != 200 {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+		if got := e.last(t).Headers["X-Auth"]; len(got) != 1 || got[0] != "T "+v {
+			t.Fatalf("version %d: upstream got %q, want %q", i+1, got, "T "+v)
+		}
+	}
+}

@@ -224,7 +224,6 @@ func classBindings(cfg *config.Config) map[string][]string {
 	return out
 }
 
-
 // listenAddrs are the addresses of sandgate's own listeners (nil ones skipped).
 func listenAddrs(lns ...net.Listener) []netip.AddrPort {
 	var out []netip.AddrPort

@@ -76,7 +76,9 @@ func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (sec
 		cache := secrets.NewCache(st, v.CacheTTL.Duration)
 		return cache, cache.Flush, secretsBackend{name: "vault", close: func() { _ = st.Close() }}, nil
 	default:
-		st, err := file.New(cfg.Secrets.File.Path, file.WithLogger(log))
+		// A stat per read (about a microsecond) so that a changed file is used
+		// by the very next request.
+		st, err := file.New(cfg.Secrets.File.Path, file.WithLogger(log), file.WithCheckInterval(0))
 		if err != nil {
 			return nil, nil, secretsBackend{}, fmt.Errorf("secrets.file.path: %w", err)
 		}

@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,7 +19,6 @@ type clientConn struct {
 	idle time.Duration
 
 	readDL, writeDL atomic.Int64 // unix nanos of the deadline last set
-	in, out         atomic.Int64 // bytes read from and written to the sandbox
 
 	mu        sync.Mutex
 	sandboxes map[*Sandbox]struct{}
@@ -37,18 +38,37 @@ type tunnel struct {
 	plain bool
 }
 
+// newTunnel is the tunnel to host:port for sb.
+func newTunnel(sb *Sandbox, host string, port int) *tunnel {
+	return &tunnel{sandbox: sb, host: host, port: port, authority: net.JoinHostPort(host, strconv.Itoa(port))}
+}
+
+// hostHeader is the Host header for host:port: the port only when it is not
+// the scheme's default, IPv6 literals in brackets.
+func hostHeader(host string, port, defaultPort int) string {
+	if port != defaultPort {
+		return net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
+}
+
+// parsePort parses a TCP port, 1 to 65535.
+func parsePort(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n > 0 && n <= 65535
+}
+
 func (c *clientConn) Read(p []byte) (int, error) {
 	c.renew(&c.readDL, c.Conn.SetReadDeadline)
-	n, err := c.Conn.Read(p)
-	c.in.Add(int64(n))
-	return n, err
+	return c.Conn.Read(p)
 }
 
 func (c *clientConn) Write(p []byte) (int, error) {
 	c.renew(&c.writeDL, c.Conn.SetWriteDeadline)
-	n, err := c.Conn.Write(p)
-	c.out.Add(int64(n))
-	return n, err
+	return c.Conn.Write(p)
 }
 
 // renew pushes a deadline forward; to keep the cost off the hot path it

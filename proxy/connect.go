@@ -53,7 +53,7 @@ func (s *Server) serveConnect(req *http.Request, conn net.Conn, brw *bufio.ReadW
 	}
 	rec := s.newRecord(req, sb, start)
 	rec.Method, rec.Scheme, rec.Host, rec.Port = http.MethodConnect, "https", host, port
-	t := &tunnel{sandbox: sb, host: host, port: port, authority: net.JoinHostPort(host, strconv.Itoa(port))}
+	t := newTunnel(sb, host, port)
 	if !sb.Class.Intercept {
 		s.passThrough(req, cc, brw, t, rec)
 		return
@@ -149,8 +149,8 @@ func connectTarget(req *http.Request) (string, int, error) {
 	if err != nil {
 		return "", 0, errBadTarget(authority)
 	}
-	port, err := strconv.Atoi(p)
-	if err != nil || port <= 0 || port > 65535 || h == "" {
+	port, ok := parsePort(p)
+	if !ok || h == "" {
 		return "", 0, errBadTarget(authority)
 	}
 	return hostpat.Normalize(h), port, nil
@@ -186,8 +186,8 @@ func sameHost(hostHeader string, t *tunnel, defaultPort int) bool {
 	}
 	port := defaultPort
 	if p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
+		n, ok := parsePort(p)
+		if !ok {
 			return false
 		}
 		port = n

@@ -80,17 +80,7 @@ func (s *Server) outgoing(req *http.Request, t *tunnel) (*http.Request, string, 
 				"misdirected request: Host "+strconv.Quote(req.Host)+" is not the CONNECT target "+t.authority)
 		}
 		out.URL.Scheme, out.URL.Host = "https", t.authority
-		if t.port == 443 {
-			out.Host = t.host
-		} else {
-			out.Host = t.authority
-		}
-		if strings.Contains(t.host, ":") {
-			out.Host = "[" + t.host + "]"
-			if t.port != 443 {
-				out.Host += ":" + strconv.Itoa(t.port)
-			}
-		}
+		out.Host = hostHeader(t.host, t.port, 443)
 		return out, t.host, t.port, nil
 	}
 	scheme, ok := absoluteScheme(req.RequestURI)
@@ -105,8 +95,8 @@ func (s *Server) outgoing(req *http.Request, t *tunnel) (*http.Request, string, 
 		port = 443
 	}
 	if p := out.URL.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n <= 0 || n > 65535 {
+		n, ok := parsePort(p)
+		if !ok {
 			return nil, "", 0, badRequest(req, http.StatusBadRequest, "bad port in "+strconv.Quote(out.URL.Host))
 		}
 		port = n

@@ -83,7 +83,7 @@ func (s *Server) transparentTLS(cc *clientConn, br *bufio.Reader, sb *Sandbox, d
 		if host == "" {
 			host = dst.Addr().Unmap().String()
 		}
-		cc.setTunnel(&tunnel{sandbox: sb, host: host, port: port, authority: net.JoinHostPort(host, strconv.Itoa(port))})
+		cc.setTunnel(newTunnel(sb, host, port))
 		return sb.CA.ServerConfig(host), nil
 	}}
 	tc := tls.Server(inner, cfg)
@@ -169,10 +169,6 @@ func transparentOutgoing(req, out *http.Request, t *tunnel) (string, int, *http.
 	}
 	out.URL.Scheme = "http"
 	out.URL.Host = net.JoinHostPort(host, strconv.Itoa(t.port))
-	if t.port == 80 {
-		out.Host = host
-	} else {
-		out.Host = out.URL.Host
-	}
+	out.Host = hostHeader(host, t.port, 80)
 	return host, t.port, nil
 }

@@ -30,6 +30,6 @@ func dropLevel(groups []string, a slog.Attr) slog.Attr {
 func (a *Audit) Observe(r *proxy.Record) {
 	e := NewEvent(r)
 	rec := slog.NewRecord(e.Time, slog.LevelInfo, "audit", 0)
-	rec.AddAttrs(e.attrs()...)
+	rec.AddAttrs(eventAttrs(e)...)
 	_ = a.h.Handle(context.Background(), rec)
 }

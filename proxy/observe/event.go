@@ -5,31 +5,14 @@ import (
 	"time"
 
 	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/admin/client"
 )
 
-// Event is a decision record as the audit log and the event stream show it.
-// Both use these field names; the audit line adds only "msg":"audit".
-type Event struct {
-	Time       time.Time `json:"time"` // when the request (or CONNECT) arrived
-	RequestID  string    `json:"request_id"`
-	Sandbox    string    `json:"sandbox"`
-	Class      string    `json:"class"`
-	Method     string    `json:"method"`
-	Scheme     string    `json:"scheme"`
-	Host       string    `json:"host"`
-	Port       int       `json:"port"`
-	Path       string    `json:"path"`
-	Decision   string    `json:"decision"` // allow, deny, handler, error
-	Reason     string    `json:"reason"`
-	Rule       string    `json:"rule"`
-	Handler    string    `json:"handler"`
-	Status     int       `json:"status"`
-	BytesUp    int64     `json:"bytes_up"`
-	BytesDown  int64     `json:"bytes_down"`
-	DurationMS float64   `json:"duration_ms"`
-	HandlerMS  float64   `json:"handler_ms"`
-	Upstream   string    `json:"upstream"`
-}
+// Event is a decision record as the audit log and the event stream show it:
+// the admin client's wire type, so server and client cannot drift apart.
+// The audit line adds only "msg":"audit"; Dropped stays zero (a stream
+// reports drops on lines of their own).
+type Event = client.Event
 
 // NewEvent copies the fields of r.
 func NewEvent(r *proxy.Record) Event {
@@ -42,8 +25,8 @@ func NewEvent(r *proxy.Record) Event {
 	}
 }
 
-// attrs is the event as slog attributes, in the order of the struct.
-func (e Event) attrs() []slog.Attr {
+// eventAttrs is the event as slog attributes, in the order of the struct.
+func eventAttrs(e Event) []slog.Attr {
 	return []slog.Attr{
 		slog.String("request_id", e.RequestID), slog.String("sandbox", e.Sandbox), slog.String("class", e.Class),
 		slog.String("method", e.Method), slog.String("scheme", e.Scheme), slog.String("host", e.Host),

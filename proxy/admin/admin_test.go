@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/admin/client"
 	"github.com/sandgate/sandgate/proxy/policy"
 )
 
@@ -130,7 +131,7 @@ func TestCreateAnswersEnvAndToken(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("got %d", code)
 	}
-	var got createResponse
+	var got client.Created
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}

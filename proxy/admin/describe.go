@@ -3,45 +3,17 @@ package admin
 import (
 	"github.com/sandgate/sandgate/engine/hostpat"
 	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/admin/client"
 	"github.com/sandgate/sandgate/proxy/policy"
 )
 
-type bindingView struct {
-	Handler string `json:"handler"`
-	Params  any    `json:"params,omitempty"`
-	Source  string `json:"source"` // class or runtime
-}
-
-type policyView struct {
-	InterceptHTTPS     bool                   `json:"intercept_https"`
-	EnableInternet     bool                   `json:"enable_internet"`
-	DenyStatus         int                    `json:"deny_status"`
-	AllowedHosts       []string               `json:"allowed_hosts"` // null: no allow list
-	AllowedHostsSource string                 `json:"allowed_hosts_source,omitempty"`
-	DeniedHosts        []string               `json:"denied_hosts"`
-	OutboundByHost     map[string]bindingView `json:"outbound_by_host"`
-	Outbound           *bindingView           `json:"outbound"`
-}
-
-type runtimeView struct {
-	AllowedHosts   []string               `json:"allowed_hosts"`
-	DeniedHosts    []string               `json:"denied_hosts"`
-	OutboundByHost map[string]bindingView `json:"outbound_by_host"`
-	Outbound       *bindingView           `json:"outbound"`
-}
-
-type sandboxView struct {
-	sandboxSummary
-	Policy  policyView  `json:"policy"`
-	Runtime runtimeView `json:"runtime"`
-}
-
 // describe is a sandbox with its effective policy: the class merged with
-// the runtime overrides, as the decision order sees them.
-func describe(sb *proxy.Sandbox) sandboxView {
+// the runtime overrides, as the decision order sees them. The answer uses
+// the admin client's types, so what the server writes is what it reads.
+func describe(sb *proxy.Sandbox) client.Sandbox {
 	c, o := sb.Class, sb.Overrides()
-	p := policyView{InterceptHTTPS: c.Intercept, EnableInternet: c.EnableInternet, DenyStatus: c.DenyStatus,
-		DeniedHosts: append(c.Denied.Strings(), o.Denied.Strings()...), OutboundByHost: map[string]bindingView{}}
+	p := client.Policy{InterceptHTTPS: c.Intercept, EnableInternet: c.EnableInternet, DenyStatus: c.DenyStatus,
+		DeniedHosts: append(c.Denied.Strings(), o.Denied.Strings()...), OutboundByHost: map[string]client.Binding{}}
 	switch {
 	case o.Allowed != nil:
 		p.AllowedHosts, p.AllowedHostsSource = o.Allowed.Strings(), "runtime"
@@ -49,7 +21,7 @@ func describe(sb *proxy.Sandbox) sandboxView {
 		p.AllowedHosts, p.AllowedHostsSource = c.Allowed.Strings(), "class"
 	}
 	addBindings(p.OutboundByHost, c.ByHost, "class")
-	rt := runtimeView{DeniedHosts: o.Denied.Strings(), OutboundByHost: map[string]bindingView{}}
+	rt := client.Runtime{DeniedHosts: o.Denied.Strings(), OutboundByHost: map[string]client.Binding{}}
 	if o.Allowed != nil {
 		rt.AllowedHosts = o.Allowed.Strings()
 	}
@@ -68,10 +40,10 @@ func describe(sb *proxy.Sandbox) sandboxView {
 	if rt.DeniedHosts == nil {
 		rt.DeniedHosts = []string{}
 	}
-	return sandboxView{sandboxSummary: summary(sb), Policy: p, Runtime: rt}
+	return client.Sandbox{SandboxSummary: summary(sb), Policy: p, Runtime: rt}
 }
 
-func addBindings(dst map[string]bindingView, t *hostpat.Table[*policy.Binding], source string) {
+func addBindings(dst map[string]client.Binding, t *hostpat.Table[*policy.Binding], source string) {
 	if t == nil {
 		return
 	}
@@ -80,9 +52,12 @@ func addBindings(dst map[string]bindingView, t *hostpat.Table[*policy.Binding], 
 	}
 }
 
-func view(b *policy.Binding, source string) *bindingView {
+// view is a binding as the API shows it. Params are always a JSON object
+// (the admin API and the config accept nothing else).
+func view(b *policy.Binding, source string) *client.Binding {
 	if b == nil {
 		return nil
 	}
-	return &bindingView{Handler: b.Handler, Params: b.Params, Source: source}
+	params, _ := b.Params.(map[string]any)
+	return &client.Binding{Handler: b.Handler, Params: params, Source: source}
 }

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"time"
 
 	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/proxy/admin/client"
 )
 
 type createRequest struct {
@@ -17,15 +17,6 @@ type createRequest struct {
 	Class    *string           `json:"class"`
 	SourceIP *string           `json:"source_ip"`
 	Labels   map[string]string `json:"labels"`
-}
-
-type createResponse struct {
-	ID       string            `json:"id"`
-	Token    string            `json:"token"`
-	Class    string            `json:"class"`
-	ProxyURL string            `json:"proxy_url"`
-	CAPEM    string            `json:"ca_pem"`
-	Env      map[string]string `json:"env"`
 }
 
 func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +65,7 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("sandbox created", "sandbox", sb.ID, "class", sb.Class.Name)
 	proxyURL := (&url.URL{Scheme: "http", User: url.UserPassword(sb.ID, token), Host: a.opts.ProxyAddr}).String()
-	writeJSON(w, http.StatusCreated, createResponse{
+	writeJSON(w, http.StatusCreated, client.Created{
 		ID: sb.ID, Token: token, Class: sb.Class.Name, ProxyURL: proxyURL,
 		CAPEM: string(sb.CA.CertPEM()), Env: envFor(proxyURL, a.opts.CAPath),
 	})
@@ -90,16 +81,8 @@ func envFor(proxyURL, caPath string) map[string]string {
 	}
 }
 
-type sandboxSummary struct {
-	ID       string            `json:"id"`
-	Class    string            `json:"class"`
-	SourceIP string            `json:"source_ip,omitempty"`
-	Labels   map[string]string `json:"labels,omitempty"`
-	Created  time.Time         `json:"created_at"`
-}
-
-func summary(sb *proxy.Sandbox) sandboxSummary {
-	s := sandboxSummary{ID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, Created: sb.Created}
+func summary(sb *proxy.Sandbox) client.SandboxSummary {
+	s := client.SandboxSummary{ID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, CreatedAt: sb.Created}
 	if sb.SourceIP.IsValid() {
 		s.SourceIP = sb.SourceIP.String()
 	}
@@ -108,7 +91,7 @@ func summary(sb *proxy.Sandbox) sandboxSummary {
 
 func (a *API) listSandboxes(w http.ResponseWriter, _ *http.Request) {
 	list := a.opts.Registry.List()
-	out := make([]sandboxSummary, len(list))
+	out := make([]client.SandboxSummary, len(list))
 	for i, sb := range list {
 		out[i] = summary(sb)
 	}

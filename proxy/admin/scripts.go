@@ -9,26 +9,21 @@ import (
 	"time"
 
 	"github.com/sandgate/sandgate/engine"
+	"github.com/sandgate/sandgate/proxy/admin/client"
 )
 
-type scriptView struct {
-	Name    string   `json:"name"`
-	SHA256  string   `json:"sha256"`
-	BoundAt []string `json:"bound_at"`
-}
-
-func (a *API) scriptViews() []scriptView {
+func (a *API) scriptViews() []client.Script {
 	bound := a.bound()
 	names := a.opts.Scripts.Names()
 	sort.Strings(names)
-	out := make([]scriptView, 0, len(names))
+	out := make([]client.Script, 0, len(names))
 	for _, n := range names {
 		sum, _ := a.opts.Scripts.SHA256(n)
 		where := bound[n]
 		if where == nil {
 			where = []string{}
 		}
-		out = append(out, scriptView{Name: n, SHA256: sum, BoundAt: where})
+		out = append(out, client.Script{Name: n, SHA256: sum, BoundAt: where})
 	}
 	return out
 }
@@ -63,7 +58,7 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 	}
 	sum, _ := a.opts.Scripts.SHA256(name)
 	a.log.Info("script put", "script", name, "sha256", sum)
-	writeJSON(w, http.StatusOK, map[string]any{"name": name, "sha256": sum, "status": "loaded"})
+	writeJSON(w, http.StatusOK, client.ScriptStatus{Name: name, SHA256: sum, Status: "loaded"})
 }
 
 func (a *API) deleteScript(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,7 @@ type Record struct {
 	Duration        time.Duration
 	HandlerDuration time.Duration
 	HandlerError    bool
+	HandlerTimeout  bool // the handler error was its time limit
 	Upstream        string
 }
 

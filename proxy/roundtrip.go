@@ -171,11 +171,17 @@ func (s *Server) handlerFailure(req *http.Request, rec *Record, sb *Sandbox, hos
 		return s.upstreamFailure(req, rec, sb, host, fe.Err)
 	}
 	rec.Decision, rec.Reason = "error", reasonHandlerError
-	rec.HandlerError = true
+	rec.HandlerError, rec.HandlerTimeout = true, isHandlerTimeout(err)
 	s.log.Error("handler failed", "request_id", rec.RequestID, "sandbox", sb.ID, "handler", handler, "host", host, "err", err.Error())
 	return errorResponse(req, http.StatusBadGateway, reasonHandlerError, errorBody{
 		Error: "handler " + handler + " failed; see the gateway log for request " + rec.RequestID,
 		Host:  host, Sandbox: sb.ID, Handler: handler, RequestID: rec.RequestID})
+}
+
+// isHandlerTimeout reports whether err is a handler stopped at its time limit.
+func isHandlerTimeout(err error) bool {
+	var he *engine.HandlerError
+	return errors.As(err, &he) && he.Timeout
 }
 
 // upstreamFailure maps a dial or round-trip error: a guard refusal is a

@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/proxy"
 	"github.com/sandgate/sandgate/proxy/ca"
 	"github.com/sandgate/sandgate/proxy/config"
@@ -69,11 +68,6 @@ func (o *observers) observe(r *proxy.Record) {
 	o.metrics.Observe(r)
 	o.events.Observe(r)
 	o.audit.Observe(r)
-}
-
-// runner wraps the engine's snapshot so handler time-outs are counted.
-func (o *observers) runner(r engine.Runner) engine.Runner {
-	return observe.TimedRunner{Runner: r, Metrics: o.metrics}
 }
 
 // newCA makes a sandbox's CA with leaf-cache metrics.

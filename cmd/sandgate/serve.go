@@ -111,7 +111,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	g.obs = obs
 	g.closers = append(g.closers, obs.close)
 	g.reg.NewCA = obs.newCA
-	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return obs.runner(g.eng.Snapshot()) },
+	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
 		Transport: transport, Guard: guard, IdleTimeout: cfg.Proxy.IdleTimeout.Duration,
 		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: obs.observe})
 	if g.proxyLn, err = net.Listen("tcp", cfg.Proxy.Listen); err != nil {

@@ -118,10 +118,10 @@ func (m *Metrics) Observe(r *proxy.Record) {
 	if r.HandlerError {
 		m.handlerErrors.WithLabelValues(r.Handler).Inc()
 	}
+	if r.HandlerTimeout {
+		m.handlerTimeouts.WithLabelValues(r.Handler).Inc()
+	}
 }
-
-// HandlerTimeout counts a handler call stopped at its time limit.
-func (m *Metrics) HandlerTimeout(handler string) { m.handlerTimeouts.WithLabelValues(handler).Inc() }
 
 // LeafLookup counts a leaf certificate lookup (ca.Options.OnLeaf).
 func (m *Metrics) LeafLookup(hit bool) {

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -18,7 +16,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/proxy"
 )
 
@@ -196,9 +193,8 @@ func TestMetricsCount(t *testing.T) {
 	m.Observe(record("a", "deny"))
 	m.Observe(record("a", "deny"))
 	h := record("a", "error")
-	h.Reason, h.Handler, h.HandlerError, h.HandlerDuration = "handler_error", "slow", true, time.Millisecond
+	h.Reason, h.Handler, h.HandlerError, h.HandlerTimeout, h.HandlerDuration = "handler_error", "slow", true, true, time.Millisecond
 	m.Observe(h)
-	m.HandlerTimeout("slow")
 	m.LeafLookup(true)
 	m.Reload(false)
 	m.EventDropped()
@@ -280,39 +276,19 @@ func hasLabels(s *dto.Metric, want map[string]string) bool {
 	return true
 }
 
-func TestIsTimeout(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"time limit", &engine.HandlerError{Handler: "h", Err: errors.New("exceeded time limit 250ms"), Timeout: true}, true},
-		{"wrapped", fmt.Errorf("run: %w", &engine.HandlerError{Handler: "h", Err: errors.New("x"), Timeout: true}), true},
-		{"lua error", &engine.HandlerError{Handler: "h", Err: errors.New("x.lua:3: boom")}, false},
-		{"fetch", &engine.FetchError{Handler: "h", Err: errors.New("exceeded time limit")}, false},
-		{"unknown", engine.ErrUnknownHandler, false},
-	} {
-		if got := IsTimeout(tc.err); got != tc.want {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
-type fakeRunner struct{ err error }
-
-func (f fakeRunner) Run(context.Context, *engine.Call) (engine.Result, error) {
-	return engine.Result{}, f.err
-}
-func (f fakeRunner) Has(string) bool { return true }
-
-func TestTimedRunnerCountsTimeouts(t *testing.T) {
+func TestTimeoutsCountedFromRecords(t *testing.T) {
 	m := NewMetrics(MetricsOptions{})
-	r := TimedRunner{Runner: fakeRunner{&engine.HandlerError{Handler: "h", Err: errors.New("exceeded time limit 1ms"), Timeout: true}}, Metrics: m}
-	if _, err := r.Run(context.Background(), &engine.Call{Handler: "h"}); err == nil {
-		t.Fatal("got no error, want the runner's")
-	}
+	r := record("a", "error")
+	r.Reason, r.Handler, r.HandlerError, r.HandlerTimeout = "handler_error", "h", true, true
+	m.Observe(r)
+	other := record("a", "error")
+	other.Reason, other.Handler, other.HandlerError = "handler_error", "h", true
+	m.Observe(other)
 	if got := value(t, m, "sandgate_handler_timeouts_total", map[string]string{"handler": "h"}); got != 1 {
 		t.Errorf("got %v time-outs, want 1", got)
+	}
+	if got := value(t, m, "sandgate_handler_errors_total", map[string]string{"handler": "h"}); got != 2 {
+		t.Errorf("got %v handler errors, want 2", got)
 	}
 }
 

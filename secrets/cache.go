@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"context"
-	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -22,10 +21,12 @@ const (
 // the cache's ttl; errors are never kept. Concurrent misses for one path
 // share a single read of the underlying store, with or without a ttl.
 //
-// Get returns a fresh map on every call: the caller may change it.
+// Get returns the map the store gave, shared by every caller that got it:
+// it must not be changed.
 type Cache struct {
 	store    Store
 	ttl      time.Duration
+	direct   bool // no ttl and no collapsing: Get calls the store
 	now      func() time.Time
 	onLookup func(result string)
 
@@ -65,6 +66,14 @@ func WithLookupHook(fn func(result string)) CacheOption {
 	return func(c *Cache) { c.onLookup = fn }
 }
 
+// WithoutCollapse makes a cache with no ttl call the store directly, with the
+// caller's ctx, instead of sharing concurrent reads of one path. It is for a
+// store that answers from memory (secrets/file), where sharing a read costs
+// more than the read. With a ttl above 0 it changes nothing.
+func WithoutCollapse() CacheOption {
+	return func(c *Cache) { c.direct = true }
+}
+
 // NewCache returns a cache in front of store that keeps each secret for ttl.
 // A ttl of 0 (or less) keeps nothing: every Get reads the store, though
 // concurrent reads of one path are still collapsed into one.
@@ -78,6 +87,7 @@ func NewCache(store Store, ttl time.Duration, opts ...CacheOption) *Cache {
 	for _, opt := range opts {
 		opt(c)
 	}
+	c.direct = c.direct && c.ttl == 0
 	return c
 }
 
@@ -87,10 +97,19 @@ func NewCache(store Store, ttl time.Duration, opts ...CacheOption) *Cache {
 // store's own timeout bounds it); each caller still stops waiting when its
 // own ctx ends.
 func (c *Cache) Get(ctx context.Context, path string) (map[string]string, error) {
+	if c.direct {
+		fields, err := c.store.Get(ctx, path)
+		if err != nil {
+			c.record(LookupError)
+			return nil, err
+		}
+		c.record(LookupMiss)
+		return orEmpty(fields), nil
+	}
 	gen, fields, ok := c.lookup(path)
 	if ok {
 		c.record(LookupHit)
-		return maps.Clone(fields), nil
+		return fields, nil
 	}
 	// The generation is part of the key: a Get that starts after Flush must
 	// not join a read that started before it.
@@ -108,7 +127,7 @@ func (c *Cache) Get(ctx context.Context, path string) (map[string]string, error)
 			return nil, res.Err
 		}
 		c.record(LookupMiss)
-		return maps.Clone(res.Val.(map[string]string)), nil
+		return res.Val.(map[string]string), nil
 	case <-ctx.Done():
 		c.record(LookupError)
 		return nil, &Error{Op: "reading", Path: path, Err: ctx.Err()}
@@ -139,10 +158,7 @@ func (c *Cache) fill(ctx context.Context, gen uint64, path string) (map[string]s
 	if err != nil {
 		return nil, err
 	}
-	fields = maps.Clone(fields) // the store's map is not ours to keep
-	if fields == nil {
-		fields = map[string]string{}
-	}
+	fields = orEmpty(fields) // stores return maps nobody changes: keeping it is safe
 	if c.ttl == 0 {
 		return fields, nil
 	}
@@ -152,6 +168,17 @@ func (c *Cache) fill(ctx context.Context, gen uint64, path string) (map[string]s
 		c.entries[path] = cacheEntry{fields: fields, expires: c.now().Add(c.ttl)}
 	}
 	return fields, nil
+}
+
+// emptyFields stands for a secret without fields; shared, like every map Get
+// returns.
+var emptyFields = map[string]string{}
+
+func orEmpty(fields map[string]string) map[string]string {
+	if fields == nil {
+		return emptyFields
+	}
+	return fields
 }
 
 // Flush empties the cache at once. A read that is in flight when Flush is

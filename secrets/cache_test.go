@@ -174,22 +174,55 @@ func TestCacheErrorsNotCached(t *testing.T) {
 	}
 }
 
-func TestCacheReturnsCopies(t *testing.T) {
+func TestCacheWithoutCollapse(t *testing.T) {
 	store := &fakeStore{}
 	store.set("a", "token", "v1")
-	for _, ttl := range []time.Duration{0, time.Hour} {
-		c := NewCache(store, ttl)
-		got, err := c.Get(t.Context(), "a")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got["token"] = "changed"
-		if v := mustGet(t, c, "a", "token"); v != "v1" {
-			t.Errorf("ttl %v: got %q after changing a returned map, want %q", ttl, v, "v1")
+	release := store.hold()
+	var results []string
+	var mu sync.Mutex
+	c := NewCache(store, 0, WithoutCollapse(), WithLookupHook(func(r string) {
+		mu.Lock()
+		defer mu.Unlock()
+		results = append(results, r)
+	}))
+	// Two concurrent Gets of one path each read the store: neither waits for
+	// the other's read.
+	const n = 2
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			fields, err := c.Get(t.Context(), "a")
+			if err == nil && fields["token"] != "v1" {
+				err = fmt.Errorf("got %q, want %q", fields["token"], "v1")
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		select {
+		case <-store.started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the second Get did not reach the store while the first was in it")
 		}
 	}
-	if v := store.data["a"]["token"]; v != "v1" {
-		t.Errorf("store changed through the cache: got %q, want %q", v, "v1")
+	release()
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := c.Get(t.Context(), "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("got %v, want ErrNotFound", err)
+	}
+	if got, want := fmt.Sprint(results), "[miss miss error]"; got != want {
+		t.Errorf("got hook results %s, want %s", got, want)
+	}
+	// With a ttl the option changes nothing: the second Get is a hit.
+	c = NewCache(&fakeStore{data: store.data}, time.Hour, WithoutCollapse())
+	mustGet(t, c, "a", "token")
+	mustGet(t, c, "a", "token")
+	if s := c.Stats(); s.Hits != 1 || s.Misses != 1 {
+		t.Errorf("ttl 1h with WithoutCollapse: got %+v, want 1 hit and 1 miss", s)
 	}
 }
 

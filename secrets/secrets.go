@@ -11,7 +11,8 @@ import (
 
 // Store reads one secret: a path relative to the backend's prefix, returning
 // all of its fields as strings. A missing secret is ErrNotFound (wrapped).
-// The returned map belongs to the caller.
+// The returned map may be shared with other callers and with the store's
+// own copy: it must not be changed.
 type Store interface {
 	Get(ctx context.Context, path string) (map[string]string, error)
 }

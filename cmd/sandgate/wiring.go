@@ -82,7 +82,9 @@ func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (sec
 		if err != nil {
 			return nil, nil, secretsBackend{}, fmt.Errorf("secrets.file.path: %w", err)
 		}
-		cache := secrets.NewCache(st, 0)
+		// The file is in memory: collapsing concurrent reads would cost more
+		// (a goroutine per read) than the read.
+		cache := secrets.NewCache(st, 0, secrets.WithoutCollapse())
 		return cache, cache.Flush, secretsBackend{name: "file", close: func() {}}, nil
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -90,7 +89,8 @@ func New(path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Get returns the fields of the secret at path, as a fresh map.
+// Get returns the fields of the secret at path. The map is the store's own
+// (a reload replaces it, never changes it): the caller must not change it.
 func (s *Store) Get(ctx context.Context, path string) (map[string]string, error) {
 	p, err := secrets.CleanPath(path)
 	if err != nil {
@@ -101,7 +101,7 @@ func (s *Store) Get(ctx context.Context, path string) (map[string]string, error)
 	if !ok {
 		return nil, &secrets.Error{Op: "reading", Path: p, Err: secrets.ErrNotFound}
 	}
-	return maps.Clone(fields), nil
+	return fields, nil
 }
 
 // maybeReload re-reads the file when the check interval has passed and the

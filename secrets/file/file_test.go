@@ -74,11 +74,6 @@ func TestGet(t *testing.T) {
 	if got := get(t, s, "npm"); len(got) != 0 {
 		t.Errorf("got %v, want no fields", got)
 	}
-
-	got["github_token"] = "changed"
-	if v := get(t, s, "sandboxes/abc")["github_token"]; v != "ghp_x" {
-		t.Errorf("got %q after changing a returned map, want %q", v, "ghp_x")
-	}
 }
 
 func TestGetErrors(t *testing.T) {

@@ -1,7 +1,6 @@
 package observe
 
 import (
-	"log/slog"
 	"time"
 
 	"github.com/sandgate/sandgate/proxy"
@@ -22,19 +21,6 @@ func NewEvent(r *proxy.Record) Event {
 		Decision: r.Decision, Reason: r.Reason, Rule: r.Rule, Handler: r.Handler, Status: r.Status,
 		BytesUp: r.BytesUp, BytesDown: r.BytesDown,
 		DurationMS: millis(r.Duration), HandlerMS: millis(r.HandlerDuration), Upstream: r.Upstream,
-	}
-}
-
-// eventAttrs is the event as slog attributes, in the order of the struct.
-func eventAttrs(e Event) []slog.Attr {
-	return []slog.Attr{
-		slog.String("request_id", e.RequestID), slog.String("sandbox", e.Sandbox), slog.String("class", e.Class),
-		slog.String("method", e.Method), slog.String("scheme", e.Scheme), slog.String("host", e.Host),
-		slog.Int("port", e.Port), slog.String("path", e.Path), slog.String("decision", e.Decision),
-		slog.String("reason", e.Reason), slog.String("rule", e.Rule), slog.String("handler", e.Handler),
-		slog.Int("status", e.Status), slog.Int64("bytes_up", e.BytesUp), slog.Int64("bytes_down", e.BytesDown),
-		slog.Float64("duration_ms", e.DurationMS), slog.Float64("handler_ms", e.HandlerMS),
-		slog.String("upstream", e.Upstream),
 	}
 }
 

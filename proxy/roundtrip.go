@@ -47,7 +47,7 @@ func (s *Server) RoundTrip(req *http.Request) (*http.Response, error) {
 // exchange runs the decision order for one authenticated request.
 func (s *Server) exchange(req *http.Request, sb *Sandbox, t *tunnel, rec *Record) *http.Response {
 	cleanHeaders(req.Header)
-	out, host, port, res := s.outgoing(req, t)
+	out, host, port, res := s.outgoing(req, t, rec)
 	if res != nil {
 		return res
 	}
@@ -66,8 +66,15 @@ func (s *Server) exchange(req *http.Request, sb *Sandbox, t *tunnel, rec *Record
 // outgoing builds the upstream request. Inside a tunnel the CONNECT target
 // is dialed and an inner Host that names another host gets 421; for plain
 // HTTP the absolute URL is authoritative and Host is set from it.
-func (s *Server) outgoing(req *http.Request, t *tunnel) (*http.Request, string, int, *http.Response) {
-	out := req.Clone(req.Context())
+//
+// The copy is shallow but for the URL: the header map is shared with req,
+// which nothing reads after this (a handler copies it before its first
+// change). Its context carries the trace that fills rec.Upstream, and so
+// does every request a handler derives from it.
+func (s *Server) outgoing(req *http.Request, t *tunnel, rec *Record) (*http.Request, string, int, *http.Response) {
+	out := req.WithContext(withUpstreamTrace(req.Context(), rec))
+	u := *req.URL
+	out.URL = &u
 	out.RequestURI = ""
 	out.Close = false
 	if t != nil && t.plain {
@@ -117,7 +124,6 @@ func absoluteScheme(uri string) (string, bool) {
 
 // forward sends the request upstream unchanged.
 func (s *Server) forward(out *http.Request, rec *Record, sb *Sandbox, host string) *http.Response {
-	out = withUpstreamTrace(out, rec)
 	res, err := s.opts.Transport.RoundTrip(out)
 	if err != nil {
 		return s.upstreamFailure(out, rec, sb, host, err)
@@ -134,7 +140,6 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *Sandbox, ho
 	if s.opts.Engine != nil {
 		runner = s.opts.Engine()
 	}
-	out = withUpstreamTrace(out, rec) // fetch(req) keeps the request's context
 	call := &engine.Call{Handler: b.Handler, Params: b.Params, Request: out,
 		SandboxID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, RequestID: rec.RequestID}
 	hstart := time.Now()

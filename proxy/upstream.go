@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -89,10 +90,11 @@ func upstreamErrorKind(err error) string {
 	return "connection failed"
 }
 
-// withUpstreamTrace records the address a request was sent to.
-func withUpstreamTrace(req *http.Request, rec *Record) *http.Request {
+// withUpstreamTrace returns ctx with a trace that records, in rec, the
+// address a request made with it was sent to.
+func withUpstreamTrace(ctx context.Context, rec *Record) context.Context {
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		rec.Upstream = info.Conn.RemoteAddr().String()
 	}}
-	return req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	return httptrace.WithClientTrace(ctx, trace)
 }

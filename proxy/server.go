@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,7 +144,18 @@ func (s *Server) forget(c *clientConn) {
 }
 
 func (s *Server) newRequestID() string {
-	return fmt.Sprintf("%s-%06d", s.reqBase, s.reqSeq.Add(1))
+	// "<base>-%06d", without fmt: this runs on every request.
+	var num [20]byte
+	d := strconv.AppendUint(num[:0], s.reqSeq.Add(1), 10)
+	var b strings.Builder
+	b.Grow(len(s.reqBase) + 1 + max(6, len(d)))
+	b.WriteString(s.reqBase)
+	b.WriteByte('-')
+	for range 6 - len(d) {
+		b.WriteByte('0')
+	}
+	b.Write(d)
+	return b.String()
 }
 
 // trackingListener wraps accepted connections in clientConn.

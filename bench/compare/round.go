@@ -46,7 +46,7 @@ func (b *bench) runRound(ctx context.Context, sys *systems.System, shape string,
 		return r
 	}
 	aux := b.target.AuxPID[sys.Key]
-	var cpu0, cpu1, aux0, aux1 time.Duration
+	var cpu0, cpu1, sys0, sys1, aux0, aux1 time.Duration
 	var known0, known1, busy0, busy1 time.Duration // for the CPU nobody in the benchmark used
 	known := func() time.Duration { return proc.OwnCPU(cmd.Process.Pid) + proc.OwnCPU(os.Getpid()) }
 	sc := bufio.NewScanner(stdout)
@@ -55,9 +55,11 @@ func (b *bench) runRound(ctx context.Context, sys *systems.System, shape string,
 		line := sc.Text()
 		switch {
 		case line == "phase measure":
-			busy0, cpu0, aux0, known0 = proc.MachineBusy(), cpuOf(sys.PID), cpuOf(aux), known()
+			busy0, aux0, known0 = proc.MachineBusy(), cpuOf(aux), known()
+			cpu0, sys0 = cpuSplitOf(sys.PID)
 		case line == "phase done":
-			busy1, cpu1, aux1, known1 = proc.MachineBusy(), cpuOf(sys.PID), cpuOf(aux), known()
+			busy1, aux1, known1 = proc.MachineBusy(), cpuOf(aux), known()
+			cpu1, sys1 = cpuSplitOf(sys.PID)
 		case strings.HasPrefix(line, "result "):
 			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "result ")), &r.Load); err != nil {
 				r.Failure = "parsing the result: " + err.Error()
@@ -73,6 +75,7 @@ func (b *bench) runRound(ctx context.Context, sys *systems.System, shape string,
 		r.Failure = fmt.Sprintf("loadgen: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	r.CPUms = ms(cpu1 - cpu0)
+	r.SysCPUms = ms(sys1 - sys0)
 	r.AuxCPU = ms(aux1 - aux0)
 	r.LoadCPU = ms(known1 - known0)
 	r.MachineCPU = ms(busy1 - busy0)
@@ -105,6 +108,14 @@ func cpuOf(pid int) time.Duration {
 		return 0
 	}
 	return proc.CPU(pid)
+}
+
+// cpuSplitOf is the CPU time of pid's tree and its system share; 0 for pid 0.
+func cpuSplitOf(pid int) (total, sys time.Duration) {
+	if pid == 0 {
+		return 0, 0
+	}
+	return proc.CPUSplit(pid)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

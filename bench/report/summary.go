@@ -8,6 +8,7 @@ type Summary struct {
 	Rounds         int
 	RPS, P50, P99  float64
 	CPUReq, AuxCPU float64 // ms per request (AuxCPU: the secrets backend's)
+	SysReq         float64 // ms per request of CPUReq spent in the kernel
 	LoadReq        float64 // ms per request of the load generator and the upstream
 	Requests       int
 	Errors         int
@@ -29,7 +30,7 @@ func summarize(rounds []Round) map[[2]string]*Summary {
 	out := map[[2]string]*Summary{}
 	for k, rs := range groups {
 		s := &Summary{System: k[0], Shape: k[1], Rounds: len(rs)}
-		var rps, p50, p99, cpu, aux, load []float64
+		var rps, p50, p99, cpu, sys, aux, load []float64
 		for _, r := range rs {
 			if r.Failure != "" {
 				s.Failures = append(s.Failures, r.Failure)
@@ -46,12 +47,13 @@ func summarize(rounds []Round) map[[2]string]*Summary {
 			rps, p50, p99 = append(rps, r.Load.RPS), append(p50, r.Load.P50), append(p99, r.Load.P99)
 			if r.Load.Requests > 0 {
 				cpu = append(cpu, r.CPUReq)
+				sys = append(sys, r.SysCPUms/float64(r.Load.Requests))
 				aux = append(aux, r.AuxCPU/float64(r.Load.Requests))
 				load = append(load, r.LoadCPU/float64(r.Load.Requests))
 			}
 		}
 		s.RPS, s.P50, s.P99 = median(rps), median(p50), median(p99)
-		s.CPUReq, s.AuxCPU, s.LoadReq = median(cpu), median(aux), median(load)
+		s.CPUReq, s.SysReq, s.AuxCPU, s.LoadReq = median(cpu), median(sys), median(aux), median(load)
 		out[k] = s
 	}
 	return out

@@ -13,9 +13,9 @@ func TestParseStat(t *testing.T) {
 		want       stat
 	}{
 		{name: "plain", line: "42 (squid) S 7 42 42 0 -1 4194560 100 0 0 0 150 25 3 4 20 0 1 0 100 0 0",
-			want: stat{ppid: 7, own: 175, ticks: 182}},
+			want: stat{ppid: 7, own: 175, ticks: 182, sys: 29}},
 		{name: "name with spaces and parens", line: "9 (a (b) c) R 1 9 9 0 -1 0 0 0 0 0 10 20 30 40 20 0 1 0 1 0 0",
-			want: stat{ppid: 1, own: 30, ticks: 100}},
+			want: stat{ppid: 1, own: 30, ticks: 100, sys: 60}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseStat([]byte(tc.line))

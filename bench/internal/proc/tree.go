@@ -30,6 +30,7 @@ func Tree(pid int) []int {
 type stat struct {
 	ppid  int
 	ticks uint64 // utime + stime + cutime + cstime
+	sys   uint64 // stime + cstime: time in the kernel
 	own   uint64 // utime + stime
 }
 
@@ -54,5 +55,5 @@ func parseStat(b []byte) (stat, error) {
 	}
 	num := func(k int) uint64 { n, _ := strconv.ParseUint(string(f[k-3]), 10, 64); return n }
 	own := num(14) + num(15)
-	return stat{ppid: int(num(4)), own: own, ticks: own + num(16) + num(17)}, nil
+	return stat{ppid: int(num(4)), own: own, ticks: own + num(16) + num(17), sys: num(15) + num(17)}, nil
 }

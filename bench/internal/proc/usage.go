@@ -15,13 +15,22 @@ const clockTick = 10 * time.Millisecond
 // CPU is the CPU time (user + system) the tree of pid has used, including
 // children it has reaped (helpers that exited).
 func CPU(pid int) time.Duration {
-	var ticks uint64
+	total, _ := CPUSplit(pid)
+	return total
+}
+
+// CPUSplit is CPU and, of it, the system time: what the kernel spent on the
+// tree's behalf (its syscalls: for a proxy on loopback, mostly the TCP work
+// of its reads and writes).
+func CPUSplit(pid int) (total, sys time.Duration) {
+	var ticks, sysTicks uint64
 	for _, p := range Tree(pid) {
 		if st, err := readStat(p); err == nil {
 			ticks += st.ticks
+			sysTicks += st.sys
 		}
 	}
-	return time.Duration(ticks) * clockTick
+	return time.Duration(ticks) * clockTick, time.Duration(sysTicks) * clockTick
 }
 
 // OwnCPU is the CPU time of pid alone: no descendants, no reaped children.

@@ -48,6 +48,7 @@ type Round struct {
 	Load       load.Result `json:"load"`
 	CPUms      float64     `json:"cpu_ms"`         // the proxy tree's CPU time while counting
 	CPUReq     float64     `json:"cpu_ms_per_req"` // CPUms / requests
+	SysCPUms   float64     `json:"sys_cpu_ms"`     // of CPUms, the system (kernel) time
 	AuxCPU     float64     `json:"aux_cpu_ms"`     // the secrets backend's (Vault's) CPU time while counting
 	LoadCPU    float64     `json:"load_cpu_ms"`    // the load generator's and the upstream's (this process's)
 	MachineCPU float64     `json:"machine_cpu_ms"` // every core's busy time while counting (/proc/stat)

@@ -67,6 +67,6 @@ elif [[ -s $profile_dir/perf.data ]]; then
 	  perf report -i "$profile_dir/perf.data" --stdio --children --sort symbol -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45; } >"$top"
 fi
 
-"$tmp/report" -results "$OUT/results.json" -micro "$OUT/micro.txt" ${profile_dir:+-profile "$top"} \
+"$tmp/report" -results "$OUT/results.json" -micro "$OUT/micro.txt" -analysis bench/analysis.md ${profile_dir:+-profile "$top"} \
 	-micro-cmd "go test -run '^\$' -bench '${micro[3]}' -benchmem -count 3 ./engine ./engine/hostpat ./proxy/ca; go test -run '^\$' -bench '^BenchmarkHandlerInFlight\$' -benchmem -count 1 ./bench" -out BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md"

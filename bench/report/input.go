@@ -11,7 +11,10 @@ type inputs struct {
 	Micro    []Bench
 	MicroRaw string
 	MicroCmd string
-	Profile  string
+	// Analysis is hand-written markdown on what limits the results, from
+	// AnalysisFile; empty for none.
+	Analysis, AnalysisFile string
+	Profile                string
 }
 
 func readInputs(results, micro, profile string) (*inputs, error) {

@@ -16,6 +16,7 @@ func main() {
 	micro := flag.String("micro", "bench/results/micro.txt", "go test -bench output")
 	profile := flag.String("profile", "", "text of a CPU profile's top (optional)")
 	microCmd := flag.String("micro-cmd", "", "the go test command that produced -micro")
+	analysis := flag.String("analysis", "", "hand-written notes (markdown) on what limits the results (optional)")
 	out := flag.String("out", "BENCHMARKS.md", "the report")
 	flag.Parse()
 	in, err := readInputs(*results, *micro, *profile)
@@ -24,6 +25,14 @@ func main() {
 		os.Exit(1)
 	}
 	in.MicroCmd = *microCmd
+	if *analysis != "" {
+		b, err := os.ReadFile(*analysis)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		in.Analysis, in.AnalysisFile = string(b), *analysis
+	}
 	if err := os.WriteFile(*out, []byte(render(in)), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)

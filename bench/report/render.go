@@ -31,6 +31,11 @@ func render(in *inputs) string {
 	w("Written by `make bench` (bench/run.sh) on %s; the comparison took %.1f minutes. Do not edit by hand: run `make bench` again.\n", date, r.Seconds/60)
 	w("The raw data is in `bench/results/` (results.json, micro.txt, profile-top.txt).\n\n")
 	renderTargets(w, in, sum)
+	if strings.TrimSpace(in.Analysis) != "" {
+		w("## What limits sandgate here\n\n")
+		w("_Not generated: copied from %s, written by hand from profiles; it names the run it explains._\n\n", in.AnalysisFile)
+		w("%s\n\n", strings.TrimSpace(in.Analysis))
+	}
 	for _, shape := range r.Settings.Shapes {
 		renderShape(w, r, sum, shape)
 	}

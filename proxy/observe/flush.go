@@ -1,21 +1,38 @@
 package observe
 
 import (
-	"bufio"
 	"io"
 	"sync"
 	"time"
 )
 
-// FlushWriter buffers writes and flushes them every interval, when the
-// buffer fills, and on Close: the audit log then costs one write system
-// call per batch instead of one per request. A line waits at most interval.
+// Sizes of a FlushWriter's buffer.
+const (
+	flushAt     = 64 << 10 // the flusher is woken once this much waits
+	maxBuffered = 4 << 20  // past this, a writer waits for the disk itself
+)
+
+// FlushWriter buffers writes and writes them out every interval, when 64 KiB
+// are waiting, and on Close: the audit log then costs one write system call
+// per batch instead of one per request. A line waits at most interval.
+//
+// The write to the underlying writer happens in the flusher's goroutine,
+// outside the lock that Write takes, so a request finishing while a batch
+// goes to disk appends to the next batch instead of waiting. Only when 4 MiB
+// are waiting (the writer cannot keep up) does Write write out itself, so
+// memory stays bounded and no line is dropped. Lines keep their order.
 type FlushWriter struct {
-	mu    sync.Mutex
-	bw    *bufio.Writer
-	dirty bool
-	stop  chan struct{}
-	done  chan struct{}
+	w io.Writer
+
+	mu  sync.Mutex // guards buf
+	buf []byte
+
+	wmu   sync.Mutex // held while writing to w: batches go out in order
+	spare []byte     // the buffer last written, reused for the next batch
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 // NewFlushWriter starts the flusher; interval <= 0 means 100ms.
@@ -23,25 +40,48 @@ func NewFlushWriter(w io.Writer, interval time.Duration) *FlushWriter {
 	if interval <= 0 {
 		interval = 100 * time.Millisecond
 	}
-	f := &FlushWriter{bw: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	f := &FlushWriter{w: w, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go f.loop(interval)
 	return f
 }
 
-// Write buffers p (one whole line from the handler).
+// Write buffers p (one whole line from the audit log). Its error is that of
+// an earlier batch only when it had to write out itself.
 func (f *FlushWriter) Write(p []byte) (int, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.dirty = true
-	return f.bw.Write(p)
+	f.buf = append(f.buf, p...)
+	n := len(f.buf)
+	f.mu.Unlock()
+	switch {
+	case n >= maxBuffered:
+		return len(p), f.Flush()
+	case n >= flushAt:
+		select {
+		case f.kick <- struct{}{}:
+		default: // already woken
+		}
+	}
+	return len(p), nil
 }
 
 // Flush writes out what is buffered.
 func (f *FlushWriter) Flush() error {
+	f.wmu.Lock()
+	defer f.wmu.Unlock()
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.dirty = false
-	return f.bw.Flush()
+	batch := f.buf
+	f.buf = f.spare[:0]
+	f.mu.Unlock()
+	if len(batch) == 0 {
+		f.spare = batch
+		return nil
+	}
+	_, err := f.w.Write(batch)
+	f.spare = nil
+	if cap(batch) <= 2*maxBuffered {
+		f.spare = batch[:0]
+	}
+	return err
 }
 
 func (f *FlushWriter) loop(interval time.Duration) {
@@ -51,19 +91,15 @@ func (f *FlushWriter) loop(interval time.Duration) {
 	for {
 		select {
 		case <-t.C:
-			f.mu.Lock()
-			if f.dirty {
-				f.dirty = false
-				_ = f.bw.Flush()
-			}
-			f.mu.Unlock()
+		case <-f.kick:
 		case <-f.stop:
 			return
 		}
+		_ = f.Flush()
 	}
 }
 
-// Close stops the flusher and flushes what is left.
+// Close stops the flusher and writes out what is left.
 func (f *FlushWriter) Close() error {
 	close(f.stop)
 	<-f.done

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -362,4 +363,93 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// gatedWriter blocks every Write until release is closed, after saying it
+// has started.
+type gatedWriter struct {
+	lockedWriter
+	started chan struct{}
+	release chan struct{}
+}
+
+func (g gatedWriter) Write(p []byte) (int, error) {
+	select {
+	case g.started <- struct{}{}:
+	default:
+	}
+	<-g.release
+	return g.lockedWriter.Write(p)
+}
+
+// A batch on its way to a slow disk does not hold up the next line.
+func TestFlushWriterDoesNotBlockOnSlowWriter(t *testing.T) {
+	var mu sync.Mutex
+	var out bytes.Buffer
+	g := gatedWriter{lockedWriter: lockedWriter{mu: &mu, b: &out}, started: make(chan struct{}, 1), release: make(chan struct{})}
+	f := NewFlushWriter(g, time.Millisecond)
+	f.Write([]byte("one\n"))
+	select {
+	case <-g.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the flusher never wrote")
+	}
+	done := make(chan struct{})
+	go func() {
+		f.Write([]byte("two\n"))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write waited for the batch being written")
+	}
+	close(g.release)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "one\ntwo\n" {
+		t.Fatalf("got %q, want %q", got, "one\ntwo\n")
+	}
+}
+
+// Concurrent writers, past the size that wakes the flusher and past the one
+// that makes a writer write out itself: every line arrives whole, once, and
+// each writer's lines in the order it wrote them.
+func TestFlushWriterKeepsEveryLineInOrder(t *testing.T) {
+	var mu sync.Mutex
+	var out bytes.Buffer
+	f := NewFlushWriter(lockedWriter{mu: &mu, b: &out}, time.Hour)
+	const writers, lines = 4, 3000
+	pad := strings.Repeat("x", 500)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range lines {
+				f.Write(fmt.Appendf(nil, "%d %d %s\n", w, i, pad))
+			}
+		})
+	}
+	wg.Wait()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next := make([]int, writers)
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var w, i int
+		var p string
+		if _, err := fmt.Sscanf(sc.Text(), "%d %d %s", &w, &i, &p); err != nil || p != pad || w < 0 || w >= writers {
+			t.Fatalf("broken line %.40q: %v", sc.Text(), err)
+		}
+		if i != next[w] {
+			t.Fatalf("writer %d: got line %d, want %d", w, i, next[w])
+		}
+		next[w]++
+	}
+	for w, n := range next {
+		if n != lines {
+			t.Errorf("writer %d: got %d lines, want %d", w, n, lines)
+		}
+	}
 }

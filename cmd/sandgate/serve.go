@@ -37,6 +37,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg, stderr)
+	defer startGCTuner(gcHeapFloor)()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	g, err := build(ctx, cfg, log, stdout)

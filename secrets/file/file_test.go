@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,5 +230,58 @@ func TestCheckInterval(t *testing.T) {
 	now = now.Add(time.Minute)
 	if got := get(t, s, "a")["token"]; got != "v2" {
 		t.Errorf("after the interval: got %q, want %q", got, "v2")
+	}
+}
+
+// waitToken reads path's token until it is want, within a generous bound:
+// a watch event arrives on its own goroutine.
+func waitToken(t *testing.T, s *Store, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := get(t, s, "a")["token"]
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %q, want %q after the change", got, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets.json")
+	writeFile(t, path, `{"a": {"token": "v1"}}`)
+	s, err := New(path, WithWatch(), WithCheckInterval(time.Hour), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.watcher == nil {
+		t.Fatal("no watch set up (inotify unavailable?)")
+	}
+	var stats atomic.Int64
+	s.stat = func(p string) (os.FileInfo, error) { stats.Add(1); return os.Stat(p) }
+
+	// Without a change, reads do not look at the file.
+	for range 1000 {
+		if got := get(t, s, "a")["token"]; got != "v1" {
+			t.Fatalf("got %q, want v1", got)
+		}
+	}
+	if n := stats.Load(); n != 0 {
+		t.Errorf("%d stats for 1000 reads of an unchanged file, want 0", n)
+	}
+	// A replacement by rename and a write in place are both seen.
+	replaceFile(t, path, `{"a": {"token": "v2"}}`, time.Now().Add(time.Second))
+	waitToken(t, s, "v2")
+	writeFile(t, path, `{"a": {"token": "v3-longer"}}`)
+	waitToken(t, s, "v3-longer")
+	if stats.Load() == 0 {
+		t.Error("the changes were read without a stat")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

@@ -25,19 +25,35 @@
 --             header: X-Api-Key
 --             secret: "teams/shared"
 --             field: api_key
+-- need returns params[name], which must be a non-empty string.
+local function need(params, name)
+  local v = params[name]
+  if type(v) ~= "string" or v == "" then
+    error("inject_header: params." .. name .. " must be a non-empty string")
+  end
+  return v
+end
+
+-- expand replaces every "{sandbox_id}" in path by id, literally (an id's
+-- characters are never pattern syntax here).
+local function expand(path, id)
+  local i, j = path:find("{sandbox_id}", 1, true)
+  if not i then
+    return path
+  end
+  return path:sub(1, i - 1) .. id .. expand(path:sub(j + 1), id)
+end
+
 return function(req, ctx)
   local p = ctx.params
-  for _, name in ipairs({ "header", "secret", "field" }) do
-    if type(p[name]) ~= "string" or p[name] == "" then
-      error("inject_header: params." .. name .. " must be a non-empty string")
-    end
-  end
+  local header = need(p, "header")
+  local secret = need(p, "secret")
+  local field = need(p, "field")
   local prefix = p.prefix or ""
   if type(prefix) ~= "string" then
     error("inject_header: params.prefix must be a string")
   end
-  local path = p.secret:gsub("{sandbox_id}", function() return ctx.sandbox_id end)
-  local value = secrets.get(path, p.field)
-  req:set_header(p.header, prefix .. value)
+  local value = secrets.get(expand(secret, ctx.sandbox_id), field)
+  req:set_header(header, prefix .. value)
   return fetch(req)
 end

@@ -152,3 +152,31 @@ func isAddressError(err error) bool {
 	var ae *AddressError
 	return errors.As(err, &ae)
 }
+
+// dialPooled is DialContext for the shared transport: its connections
+// format their remote address once, since the audit record of every request
+// sent on one names that address and a pooled connection serves thousands.
+func (g *Guard) dialPooled(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := g.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &upstreamConn{Conn: c, remote: namedAddr{Addr: c.RemoteAddr(), s: c.RemoteAddr().String()}}, nil
+}
+
+// upstreamConn is a pooled upstream connection with its remote address
+// formatted.
+type upstreamConn struct {
+	net.Conn
+	remote namedAddr
+}
+
+func (c *upstreamConn) RemoteAddr() net.Addr { return c.remote }
+
+// namedAddr is an address with its String computed in advance.
+type namedAddr struct {
+	net.Addr
+	s string
+}
+
+func (a namedAddr) String() string { return a.s }

@@ -37,6 +37,6 @@ func removeHopHeaders(h http.Header) {
 		}
 	}
 	for _, name := range hopHeaders {
-		h.Del(name)
+		delete(h, name) // the names are canonical already: h.Del without re-canonicalising
 	}
 }

@@ -33,7 +33,7 @@ func NewTransport(o UpstreamOptions) (*http.Transport, error) {
 	}
 	return &http.Transport{
 		Proxy:                 nil, // never an environment proxy
-		DialContext:           o.Guard.DialContext,
+		DialContext:           o.Guard.dialPooled,
 		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   o.Guard.timeout(),
 		ResponseHeaderTimeout: o.ResponseHeaderTimeout,

@@ -15,8 +15,9 @@ import (
 // while it moves, and it is closed when its sandbox is deleted.
 type clientConn struct {
 	net.Conn
-	srv  *Server
-	idle time.Duration
+	srv    *Server
+	idle   time.Duration
+	remote namedAddr
 
 	readDL, writeDL atomic.Int64 // unix nanos of the deadline last set
 
@@ -144,3 +145,6 @@ func (c *clientConn) Close() error {
 	})
 	return err
 }
+
+// RemoteAddr is the client's address, formatted once.
+func (c *clientConn) RemoteAddr() net.Addr { return c.remote }

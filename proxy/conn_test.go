@@ -1,6 +1,9 @@
 package proxy
 
-import "testing"
+import (
+	"net"
+	"testing"
+)
 
 func TestHostHeader(t *testing.T) {
 	for _, tc := range []struct {
@@ -29,5 +32,21 @@ func TestParsePort(t *testing.T) {
 		if _, ok := parsePort(tc.in); ok != tc.want {
 			t.Errorf("parsePort(%q): got %v, want %v", tc.in, ok, tc.want)
 		}
+	}
+}
+
+func TestClientConnAddressFormattedOnce(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	tcp := &net.TCPAddr{IP: net.IPv4(10, 1, 2, 3), Port: 40000}
+	cc := &clientConn{Conn: a, remote: namedAddr{Addr: tcp, s: tcp.String()}}
+	if got := cc.RemoteAddr().String(); got != "10.1.2.3:40000" {
+		t.Errorf("got %q, want 10.1.2.3:40000", got)
+	}
+	// The transparent listener still finds the IP behind the named address.
+	ip, ok := addrOf(cc.RemoteAddr())
+	if !ok || ip.String() != "10.1.2.3" {
+		t.Errorf("addrOf: got %v %v, want 10.1.2.3", ip, ok)
 	}
 }

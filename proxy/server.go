@@ -184,9 +184,11 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 }
 
 func (s *Server) wrap(c net.Conn) *clientConn {
-	cc := &clientConn{Conn: c, srv: s, idle: s.opts.IdleTimeout}
+	// The address is formatted once: martian asks for it on every request.
+	remote := namedAddr{Addr: c.RemoteAddr(), s: c.RemoteAddr().String()}
+	cc := &clientConn{Conn: c, srv: s, idle: s.opts.IdleTimeout, remote: remote}
 	s.nconns.Add(1)
-	s.conns.Store(c.RemoteAddr().String(), cc)
+	s.conns.Store(remote.s, cc)
 	return cc
 }
 

@@ -112,6 +112,9 @@ func looksLikeHTTP(br *bufio.Reader) bool {
 }
 
 func addrOf(a net.Addr) (netip.Addr, bool) {
+	if na, ok := a.(namedAddr); ok {
+		a = na.Addr
+	}
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
 		return netip.Addr{}, false

@@ -2,15 +2,15 @@
 # make bench: the micro-benchmarks, the end-to-end comparison (direct,
 # sandgate with file and Vault secrets, mitmproxy, Squid) and a CPU profile
 # of sandgate under load; writes bench/results/ and BENCHMARKS.md.
-# About 8 minutes on 2 cores. Settings (environment):
-#   BENCH_ROUNDS (3), BENCH_DURATION (8s), BENCH_CONCURRENCY (16),
+# About 12 minutes on 2 cores. Settings (environment):
+#   BENCH_ROUNDS (5: whole runs on a shared machine differ by 10% and more), BENCH_DURATION (8s), BENCH_CONCURRENCY (16),
 #   BENCH_SANDBOXES (10000), BENCH_SYSTEMS (all), BENCH_PROFILE (1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 BIN=${SANDGATE_BIN:-bin/sandgate}
 OUT=bench/results
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 DURATION=${BENCH_DURATION:-8s}
 CONC=${BENCH_CONCURRENCY:-16}
 SANDBOXES=${BENCH_SANDBOXES:-10000}

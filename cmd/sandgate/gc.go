@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // gcHeapFloor is the smallest heap goal the gateway lets the garbage
@@ -25,10 +25,12 @@ const gcHeapFloor = 32 << 20
 // live + (live + stacks + globals) x GOGC/100, so GOGC is computed from all
 // three. It stays out of the way when the operator set GOGC or GOMEMLIMIT.
 type gcTuner struct {
-	floor   uint64
-	sample  []metrics.Sample
+	floor  uint64
+	sample []metrics.Sample
+
+	mu      sync.Mutex // adjust and stop: no GOGC set after stop restored it
 	percent int
-	stopped atomic.Bool
+	stopped bool
 }
 
 // startGCTuner starts tuning unless GOGC or GOMEMLIMIT is set; stop ends it
@@ -42,7 +44,10 @@ func startGCTuner(floor uint64) (stop func()) {
 	t.adjust()
 	t.arm()
 	return func() {
-		if t.stopped.CompareAndSwap(false, true) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if !t.stopped {
+			t.stopped = true
 			debug.SetGCPercent(100)
 		}
 	}
@@ -64,12 +69,18 @@ func gcPercent(live, roots, floor uint64) int {
 	return min(gcMaxPercent, max(100, int((floor-live)*100/roots)))
 }
 
-func (t *gcTuner) adjust() {
+// adjust sets GOGC from the last collection's figures; false once stopped.
+func (t *gcTuner) adjust() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	metrics.Read(t.sample)
 	var v [3]uint64
 	for i, s := range t.sample {
 		if s.Value.Kind() != metrics.KindUint64 {
-			return
+			return true
 		}
 		v[i] = s.Value.Uint64()
 	}
@@ -79,6 +90,7 @@ func (t *gcTuner) adjust() {
 		t.percent = p
 		debug.SetGCPercent(p)
 	}
+	return true
 }
 
 // arm makes the next collection call adjust: the cleanup of an object that
@@ -86,8 +98,7 @@ func (t *gcTuner) adjust() {
 func (t *gcTuner) arm() {
 	sentinel := new([64]byte)
 	runtime.AddCleanup(sentinel, func(t *gcTuner) {
-		if !t.stopped.Load() {
-			t.adjust()
+		if t.adjust() {
 			t.arm()
 		}
 	}, t)

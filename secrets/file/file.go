@@ -78,9 +78,8 @@ func WithCheckInterval(d time.Duration) Option {
 // WithWatch makes the store learn of changes from the kernel (inotify,
 // through fsnotify, on the file's folder, so that a file replaced by a
 // rename or a swapped symlink is seen too) instead of looking at the file on
-// every Get: a Get looks only after an event in the folder, and at the
-// latest once the check interval has passed since the last look, should the
-// events stop (the folder itself replaced). Looking is a stat system call,
+// every Get: a Get looks only after an event in the folder, and also once
+// per check interval, should the events stop (the folder itself replaced). Looking is a stat system call,
 // which costs about as much as the rest of a secrets read; a change is still
 // used from the next Get after the event. If the watch cannot be set up, New
 // logs why and the store looks on every Get instead.

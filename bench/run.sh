@@ -39,7 +39,7 @@ $GO build -o "$tmp/report" ./bench/report
 
 echo "bench: micro-benchmarks"
 micro=(-run '^$' -bench '^(BenchmarkHandlerCall|BenchmarkListMatch100|BenchmarkNew|BenchmarkLeafMint|BenchmarkLeafCached)$'
-	-benchmem -count 3 ./engine ./engine/hostpat ./proxy/ca)
+	-benchmem -count 3 ./engine ./engine/hostpat ./ca)
 $GO test "${micro[@]}" | tee "$OUT/micro.txt"
 # The shipped inject_header handler with 1 to 32 calls in flight (each
 # holding its Lua state through a simulated fetch): B/op shows whether Lua
@@ -68,5 +68,5 @@ elif [[ -s $profile_dir/perf.data ]]; then
 fi
 
 "$tmp/report" -results "$OUT/results.json" -micro "$OUT/micro.txt" -analysis bench/analysis.md ${profile_dir:+-profile "$top"} \
-	-micro-cmd "go test -run '^\$' -bench '${micro[3]}' -benchmem -count 3 ./engine ./engine/hostpat ./proxy/ca; go test -run '^\$' -bench '^BenchmarkHandlerInFlight\$' -benchmem -count 1 ./bench" -out BENCHMARKS.md
+	-micro-cmd "go test -run '^\$' -bench '${micro[3]}' -benchmem -count 3 ./engine ./engine/hostpat ./ca; go test -run '^\$' -bench '^BenchmarkHandlerInFlight\$' -benchmem -count 1 ./bench" -out BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md"

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // proxyCredentials extracts <sandbox id>:<token> from Proxy-Authorization.
@@ -22,7 +24,7 @@ func proxyCredentials(h http.Header) (id, token string, ok bool) {
 }
 
 // authenticate returns the sandbox named by the request's credentials.
-func (s *Server) authenticate(h http.Header) (*Sandbox, bool) {
+func (s *Server) authenticate(h http.Header) (*sandbox.Sandbox, bool) {
 	id, token, ok := proxyCredentials(h)
 	if !ok {
 		return nil, false

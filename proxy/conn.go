@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // clientConn is a sandbox's connection to the proxy. It replaces martian's
@@ -22,7 +24,7 @@ type clientConn struct {
 	readDL, writeDL atomic.Int64 // unix nanos of the deadline last set
 
 	mu        sync.Mutex
-	sandboxes map[*Sandbox]struct{}
+	sandboxes map[*sandbox.Sandbox]struct{}
 	tunnel    *tunnel
 	closed    bool
 	closeOnce sync.Once
@@ -30,7 +32,7 @@ type clientConn struct {
 
 // tunnel is the CONNECT a connection is inside of.
 type tunnel struct {
-	sandbox   *Sandbox
+	sandbox   *sandbox.Sandbox
 	host      string // normalized CONNECT host
 	port      int
 	authority string // host:port as dialed
@@ -40,7 +42,7 @@ type tunnel struct {
 }
 
 // newTunnel is the tunnel to host:port for sb.
-func newTunnel(sb *Sandbox, host string, port int) *tunnel {
+func newTunnel(sb *sandbox.Sandbox, host string, port int) *tunnel {
 	return &tunnel{sandbox: sb, host: host, port: port, authority: net.JoinHostPort(host, strconv.Itoa(port))}
 }
 
@@ -102,18 +104,18 @@ func (c *clientConn) hardDeadline(t time.Time) {
 
 // bind records that sb used this connection, so deleting sb closes it.
 // It reports false when sb is already deleted.
-func (c *clientConn) bind(sb *Sandbox) bool {
+func (c *clientConn) bind(sb *sandbox.Sandbox) bool {
 	c.mu.Lock()
 	if _, ok := c.sandboxes[sb]; ok || c.closed {
 		c.mu.Unlock()
 		return !c.closed
 	}
 	if c.sandboxes == nil {
-		c.sandboxes = make(map[*Sandbox]struct{}, 1)
+		c.sandboxes = make(map[*sandbox.Sandbox]struct{}, 1)
 	}
 	c.sandboxes[sb] = struct{}{}
 	c.mu.Unlock()
-	return sb.track(c)
+	return sb.Track(c) == nil
 }
 
 func (c *clientConn) setTunnel(t *tunnel) {
@@ -139,7 +141,7 @@ func (c *clientConn) Close() error {
 		c.sandboxes = nil
 		c.mu.Unlock()
 		for sb := range sbs {
-			sb.untrack(c)
+			sb.Untrack(c)
 		}
 		c.srv.forget(c)
 	})

@@ -14,7 +14,7 @@ import (
 	"github.com/google/martian/v3"
 
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/policy"
 )
 
 // hijackConnect is martian's only request modifier. It takes every CONNECT

@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/sandbox"
+
+	"github.com/sandgate/sandgate/policy"
 )
 
 // Record describes one finished request or tunnel, for the audit log,
-// metrics and the event stream (proxy/observe gives it its wire form). It
+// metrics and the event stream (observe gives it its wire form). It
 // never holds a header value, a query string or a secret.
 type Record struct {
 	Time            time.Time
@@ -34,7 +36,7 @@ type Record struct {
 	Upstream        string
 }
 
-func (s *Server) newRecord(req *http.Request, sb *Sandbox, start time.Time) *Record {
+func (s *Server) newRecord(req *http.Request, sb *sandbox.Sandbox, start time.Time) *Record {
 	r := &Record{Time: start, RequestID: s.newRequestID(), Method: req.Method}
 	if req.URL != nil {
 		r.Path = req.URL.Path

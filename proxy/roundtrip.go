@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sandgate/sandgate/sandbox"
+
 	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/policy"
 )
 
 // RoundTrip is where martian hands over every request that is not a
@@ -23,10 +25,10 @@ func (s *Server) RoundTrip(req *http.Request) (*http.Response, error) {
 		return closing(badRequest(req, http.StatusBadRequest, "unknown connection")), nil
 	}
 	var t *tunnel
-	var sb *Sandbox
+	var sb *sandbox.Sandbox
 	if t = cc.currentTunnel(); t != nil {
 		sb = t.sandbox
-		if sb.deleted.Load() {
+		if sb.Deleted() {
 			return closing(authRequired(req)), nil
 		}
 	} else {
@@ -45,7 +47,7 @@ func (s *Server) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // exchange runs the decision order for one authenticated request.
-func (s *Server) exchange(req *http.Request, sb *Sandbox, t *tunnel, rec *Record) *http.Response {
+func (s *Server) exchange(req *http.Request, sb *sandbox.Sandbox, t *tunnel, rec *Record) *http.Response {
 	cleanHeaders(req.Header)
 	out, host, port, res := s.outgoing(req, t, rec)
 	if res != nil {
@@ -123,7 +125,7 @@ func absoluteScheme(uri string) (string, bool) {
 }
 
 // forward sends the request upstream unchanged.
-func (s *Server) forward(out *http.Request, rec *Record, sb *Sandbox, host string) *http.Response {
+func (s *Server) forward(out *http.Request, rec *Record, sb *sandbox.Sandbox, host string) *http.Response {
 	res, err := s.opts.Transport.RoundTrip(out)
 	if err != nil {
 		return s.upstreamFailure(out, rec, sb, host, err)
@@ -134,7 +136,7 @@ func (s *Server) forward(out *http.Request, rec *Record, sb *Sandbox, host strin
 
 // runHandler runs the bound handler on the snapshot current at the start of
 // the request.
-func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *Sandbox, host string, b *policy.Binding) *http.Response {
+func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *sandbox.Sandbox, host string, b *policy.Binding) *http.Response {
 	rec.Handler = b.Handler
 	var runner engine.Runner
 	if s.opts.Engine != nil {
@@ -170,7 +172,7 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *Sandbox, ho
 	return res
 }
 
-func (s *Server) handlerFailure(req *http.Request, rec *Record, sb *Sandbox, host, handler string, err error) *http.Response {
+func (s *Server) handlerFailure(req *http.Request, rec *Record, sb *sandbox.Sandbox, host, handler string, err error) *http.Response {
 	var fe *engine.FetchError
 	if errors.As(err, &fe) {
 		return s.upstreamFailure(req, rec, sb, host, fe.Err)
@@ -191,7 +193,7 @@ func isHandlerTimeout(err error) bool {
 
 // upstreamFailure maps a dial or round-trip error: a guard refusal is a
 // deny (private_address), a time-out 504, anything else 502.
-func (s *Server) upstreamFailure(req *http.Request, rec *Record, sb *Sandbox, host string, err error) *http.Response {
+func (s *Server) upstreamFailure(req *http.Request, rec *Record, sb *sandbox.Sandbox, host string, err error) *http.Response {
 	if isAddressError(err) {
 		rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
 		return denyResponse(req, sb.Class.DenyStatus, policy.ReasonPrivate, host, sb.ID)

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sandgate/sandgate/sandbox"
+
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
 
@@ -22,7 +24,7 @@ import (
 
 // Options configures a Server.
 type Options struct {
-	Registry *Registry
+	Registry *sandbox.Registry
 	// Engine returns the current handler snapshot; a request keeps the one
 	// it started with. If nil, every binding fails as an unknown handler.
 	Engine func() engine.Runner
@@ -46,7 +48,7 @@ type Options struct {
 // Server is the explicit proxy.
 type Server struct {
 	opts  Options
-	reg   *Registry
+	reg   *sandbox.Registry
 	log   *slog.Logger
 	mp    *martian.Proxy
 	inner *chanListener

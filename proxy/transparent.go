@@ -11,6 +11,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/sandgate/sandgate/sandbox"
+
 	"github.com/sandgate/sandgate/engine/hostpat"
 )
 
@@ -75,7 +77,7 @@ func (s *Server) serveTransparent(c net.Conn) {
 	}
 }
 
-func (s *Server) transparentTLS(cc *clientConn, br *bufio.Reader, sb *Sandbox, dst netip.AddrPort) {
+func (s *Server) transparentTLS(cc *clientConn, br *bufio.Reader, sb *sandbox.Sandbox, dst netip.AddrPort) {
 	inner := &peekedConn{clientConn: cc, r: br, done: make(chan struct{})}
 	port := int(dst.Port())
 	cfg := &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {

@@ -123,7 +123,7 @@ func microChecks(bs []Bench, sr *SandboxRun) []Check {
 	cs := []Check{
 		below("one handler call (BenchmarkHandlerCall), time", h.NsOp/1000, 20, " µs", true, okH),
 		below("one handler call (BenchmarkHandlerCall), memory", h.BytesOp, 10000, " B", true, okH),
-		below("sandbox CA creation (proxy/ca BenchmarkNew)", n.NsOp/1e6, 5, " ms", true, okN),
+		below("sandbox CA creation (ca BenchmarkNew)", n.NsOp/1e6, 5, " ms", true, okN),
 	}
 	okS := sr != nil && sr.Created > 0
 	s := val2(sr)

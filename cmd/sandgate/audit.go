@@ -8,10 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/sandgate/sandgate/ca"
+	"github.com/sandgate/sandgate/config"
+	"github.com/sandgate/sandgate/observe"
 	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/ca"
-	"github.com/sandgate/sandgate/proxy/config"
-	"github.com/sandgate/sandgate/proxy/observe"
 	"github.com/sandgate/sandgate/secrets"
 )
 

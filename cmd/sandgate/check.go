@@ -7,8 +7,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine"
-	"github.com/sandgate/sandgate/proxy/config"
 )
 
 // configFlag parses "-config FILE" for check and serve. ok is false after
@@ -60,8 +60,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 func loadScripts(cfg *config.Config, opts engine.Options) (*engine.Engine, error) {
 	opts.Dir = cfg.ScriptsDir
 	opts.HandlerTimeout = cfg.Limits.HandlerTimeout.Duration
-	opts.MaxBodyBytes = cfg.Limits.MaxBodyBytes
-	opts.MaxStringBytes = cfg.Limits.MaxStringBytes
+	opts.MaxBodyBytes = cfg.Limits.MaxBodyBytes.Bytes
+	opts.MaxStringBytes = int(cfg.Limits.MaxStringBytes.Bytes)
 	eng, err := engine.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: scripts_dir %s: %w", cfg.File, cfg.ScriptsDir, err)

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sandgate/sandgate/proxy/admin/client"
+	"github.com/sandgate/sandgate/admin/client"
 )
 
 // ctl is one run of `sandgate ctl`: the global flags, the admin client

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/sandgate/sandgate/proxy/admin/client"
+	"github.com/sandgate/sandgate/admin/client"
 )
 
 // explain turns an error into a message that says what to do about it.

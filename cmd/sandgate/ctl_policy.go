@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/sandgate/sandgate/proxy/admin/client"
+	"github.com/sandgate/sandgate/admin/client"
 )
 
 // bindingFlags registers --params and --param and returns the parser.

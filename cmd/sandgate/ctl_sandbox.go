@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/sandgate/sandgate/proxy/admin/client"
+	"github.com/sandgate/sandgate/admin/client"
 )
 
 var sandboxCreateCmd = command{name: "sandbox create", args: "[ID]", minArgs: 0, maxArgs: 1,

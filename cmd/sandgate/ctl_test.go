@@ -13,10 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sandgate/sandgate/admin"
 	"github.com/sandgate/sandgate/engine"
-	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // fakeScripts is the admin API's view of a script registry; a source
@@ -72,7 +72,7 @@ const testToken = "admin-test-token"
 // startAdmin serves a real admin API over a real registry.
 func startAdmin(t *testing.T) *httptest.Server {
 	t.Helper()
-	reg := proxy.NewRegistry(map[string]*policy.Class{
+	reg := sandbox.NewRegistry(map[string]*policy.Class{
 		"default": {Name: "default", Intercept: true, DenyStatus: 403},
 	})
 	api := admin.New(admin.Options{Token: testToken, Registry: reg, ProxyAddr: "127.0.0.1:3128",

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sandgate/sandgate/proxy/admin/client"
-	"github.com/sandgate/sandgate/proxy/observe"
+	"github.com/sandgate/sandgate/admin/client"
+	"github.com/sandgate/sandgate/observe"
 )
 
 var watchCmd = command{name: "watch", args: "[SANDBOX]", maxArgs: 1, stream: true,

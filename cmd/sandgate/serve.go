@@ -14,11 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sandgate/sandgate/admin"
+	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine"
+	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin"
-	"github.com/sandgate/sandgate/proxy/config"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 func serveCmd(args []string, stdout, stderr io.Writer) int {
@@ -68,7 +69,7 @@ type gateway struct {
 	cfg     *config.Config
 	log     *slog.Logger
 	eng     *engine.Engine
-	reg     *proxy.Registry
+	reg     *sandbox.Registry
 	srv     *proxy.Server
 	api     *admin.API
 	obs     *observers
@@ -104,7 +105,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return nil, err
 	}
-	g.reg = proxy.NewRegistry(classes)
+	g.reg = sandbox.NewRegistry(classes)
 	obs, err := newObservers(cfg, stdout, store, log, g.reg.Len, func() int64 { return g.srv.OpenConns() })
 	if err != nil {
 		return nil, err

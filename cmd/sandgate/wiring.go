@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine"
-	"github.com/sandgate/sandgate/proxy/config"
 	"github.com/sandgate/sandgate/secrets"
 	"github.com/sandgate/sandgate/secrets/file"
 	"github.com/sandgate/sandgate/secrets/vault"

@@ -42,6 +42,20 @@ func (l List) Match(host string, port int) bool {
 	return false
 }
 
+// Find returns the first pattern of l that matches host on port.
+func (l List) Find(host string, port int) (Pattern, bool) {
+	if len(l) == 0 {
+		return Pattern{}, false
+	}
+	s := prepare(host)
+	for i := range l {
+		if l[i].match(&s, port) {
+			return l[i], true
+		}
+	}
+	return Pattern{}, false
+}
+
 // Strings returns the canonical text of every pattern, in order.
 func (l List) Strings() []string {
 	out := make([]string, len(l))

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sandgate/sandgate/admin/client"
 	"github.com/sandgate/sandgate/engine"
-	"github.com/sandgate/sandgate/proxy/admin/client"
 )
 
 func (a *API) scriptViews() []client.Script {

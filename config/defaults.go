@@ -6,11 +6,22 @@ func (c *Config) applyDefaults() {
 	if c.Proxy.Listen == "" {
 		c.Proxy.Listen = DefaultProxyListen
 	}
-	c.Proxy.IdleTimeout.orDefault(5 * time.Minute)
+	c.Proxy.IdleTimeout.orDefault(DefaultIdleTimeout)
+	c.Proxy.TunnelIdleTimeout.orDefault(c.Proxy.IdleTimeout.Duration)
 	c.Proxy.ShutdownTimeout.orDefault(30 * time.Second)
 	if c.Proxy.MaxConns == 0 {
 		c.Proxy.MaxConns = 10000
 	}
+	c.Proxy.MaxHeaderBytes.orDefault(DefaultMaxHeaderBytes)
+	c.Proxy.HeaderTimeout.orDefault(DefaultHeaderTimeout)
+	if c.Proxy.MaxPendingConns == 0 {
+		c.Proxy.MaxPendingConns = DefaultMaxPendingConns
+	}
+	if c.Proxy.H2MaxConcurrentStreams == 0 {
+		c.Proxy.H2MaxConcurrentStreams = DefaultH2MaxConcurrentStreams
+	}
+	c.Proxy.H2StreamWindow.orDefault(DefaultH2StreamWindow)
+	c.Proxy.H2ConnWindow.orDefault(DefaultH2ConnWindow)
 	if c.Admin.Listen == "" {
 		c.Admin.Listen = DefaultAdminListen
 	}
@@ -30,11 +41,11 @@ func (c *Config) applyDefaults() {
 		c.Upstream.CAFiles[i] = c.resolve(f)
 	}
 	c.Limits.HandlerTimeout.orDefault(DefaultHandlerTimeout)
-	if c.Limits.MaxBodyBytes == 0 {
-		c.Limits.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.Limits.MaxStringBytes == 0 {
-		c.Limits.MaxStringBytes = DefaultMaxStringBytes
+	c.Limits.MaxBodyBytes.orDefault(DefaultMaxBodyBytes)
+	c.Limits.MaxStringBytes.orDefault(DefaultMaxStringBytes)
+	c.Limits.MaxMemory.orDefault(DefaultMaxMemory)
+	if c.Limits.MaxRatelimitKeys == 0 {
+		c.Limits.MaxRatelimitKeys = DefaultMaxRatelimitKeys
 	}
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
@@ -43,6 +54,7 @@ func (c *Config) applyDefaults() {
 		c.Log.Format = "json"
 	}
 	c.Log.AuditFile = c.resolve(c.Log.AuditFile)
+	c.defaultState()
 	if c.Classes == nil {
 		c.Classes = map[string]*Class{"default": {}}
 	}
@@ -74,5 +86,36 @@ func (c *Config) defaultSecrets() {
 			v.AppRole.Mount = "approle"
 		}
 		v.AppRole.SecretIDFile = c.resolve(v.AppRole.SecretIDFile)
+	}
+}
+
+func (c *Config) defaultState() {
+	s := &c.State
+	if s.Backend == "" {
+		s.Backend = "bolt"
+	}
+	if s.Path == "" {
+		s.Path = DefaultStatePath
+	}
+	s.Path = c.resolve(s.Path)
+	if s.Etcd.Prefix == "" {
+		s.Etcd.Prefix = DefaultEtcdPrefix
+	}
+	s.Etcd.DialTimeout.orDefault(DefaultEtcdDialTimeout)
+	s.Etcd.CAFile = c.resolve(s.Etcd.CAFile)
+	s.Etcd.CertFile = c.resolve(s.Etcd.CertFile)
+	s.Etcd.KeyFile = c.resolve(s.Etcd.KeyFile)
+	s.Etcd.PasswordFile = c.resolve(s.Etcd.PasswordFile)
+	if s.Seal.KeyFile == "" {
+		s.Seal.KeyFile = DefaultSealKeyFile
+	}
+	s.Seal.KeyFile = c.resolve(s.Seal.KeyFile)
+	if t := s.Seal.VaultTransit; t != nil {
+		if t.Mount == "" {
+			t.Mount = "transit"
+		}
+		if t.Key == "" {
+			t.Key = "sandgate-state"
+		}
 	}
 }

@@ -49,6 +49,19 @@ type Policy struct {
 	DeniedHosts        []string           `json:"denied_hosts"`
 	OutboundByHost     map[string]Binding `json:"outbound_by_host"`
 	Outbound           *Binding           `json:"outbound"`
+	TCPHosts           []string           `json:"tcp_hosts"`
+	TCPHostsSource     string             `json:"tcp_hosts_source,omitempty"`
+	RateLimit          *RateLimit         `json:"rate_limit"` // nil: none
+	RateLimitSource    string             `json:"rate_limit_source,omitempty"`
+	MaxConnections     int                `json:"max_connections"`
+}
+
+// RateLimit is a sandbox's request rate: Requests per Per (a duration
+// such as "1s"), with room for Burst.
+type RateLimit struct {
+	Requests int    `json:"requests"`
+	Per      string `json:"per"`
+	Burst    int    `json:"burst"`
 }
 
 // Runtime is what the admin API changed on a sandbox.
@@ -57,6 +70,8 @@ type Runtime struct {
 	DeniedHosts    []string           `json:"denied_hosts"`
 	OutboundByHost map[string]Binding `json:"outbound_by_host"`
 	Outbound       *Binding           `json:"outbound"`
+	TCPHosts       []string           `json:"tcp_hosts"`  // nil: the class's list applies
+	RateLimit      *RateLimit         `json:"rate_limit"` // nil: the class's applies
 }
 
 // Sandbox is one sandbox with its effective policy.

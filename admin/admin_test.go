@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin/client"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/admin/client"
+	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // fakeScripts is a script registry in memory.
@@ -32,7 +32,7 @@ func (f *fakeScripts) Reload([]string) error          { return nil }
 
 func newTestAPI(t *testing.T) *httptest.Server {
 	t.Helper()
-	reg := proxy.NewRegistry(map[string]*policy.Class{
+	reg := sandbox.NewRegistry(map[string]*policy.Class{
 		"default": {Name: "default", Intercept: true, DenyStatus: 403},
 		"plain":   {Name: "plain", Intercept: false, DenyStatus: 403},
 	})

@@ -1,16 +1,16 @@
 package admin
 
 import (
+	"github.com/sandgate/sandgate/admin/client"
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin/client"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // describe is a sandbox with its effective policy: the class merged with
 // the runtime overrides, as the decision order sees them. The answer uses
 // the admin client's types, so what the server writes is what it reads.
-func describe(sb *proxy.Sandbox) client.Sandbox {
+func describe(sb *sandbox.Sandbox) client.Sandbox {
 	c, o := sb.Class, sb.Overrides()
 	p := client.Policy{InterceptHTTPS: c.Intercept, EnableInternet: c.EnableInternet, DenyStatus: c.DenyStatus,
 		DeniedHosts: append(c.Denied.Strings(), o.Denied.Strings()...), OutboundByHost: map[string]client.Binding{}}
@@ -33,6 +33,19 @@ func describe(sb *proxy.Sandbox) client.Sandbox {
 	if o.Outbound != nil {
 		p.Outbound = view(o.Outbound, "runtime")
 		rt.Outbound = p.Outbound
+	}
+	p.TCPHosts, p.TCPHostsSource = c.TCPHosts.Strings(), "class"
+	if o.TCPHosts != nil {
+		p.TCPHosts, p.TCPHostsSource = o.TCPHosts.Strings(), "runtime"
+		rt.TCPHosts = p.TCPHosts
+	}
+	p.MaxConnections = c.MaxConns
+	if rl := policy.EffectiveRateLimit(c, o); rl != nil {
+		p.RateLimit, p.RateLimitSource = rateView(rl), "class"
+		if o.RateLimit != nil {
+			p.RateLimitSource = "runtime"
+			rt.RateLimit = p.RateLimit
+		}
 	}
 	if p.DeniedHosts == nil {
 		p.DeniedHosts = []string{}
@@ -60,4 +73,8 @@ func view(b *policy.Binding, source string) *client.Binding {
 	}
 	params, _ := b.Params.(map[string]any)
 	return &client.Binding{Handler: b.Handler, Params: params, Source: source}
+}
+
+func rateView(rl *policy.RateLimit) *client.RateLimit {
+	return &client.RateLimit{Requests: rl.Requests, Per: rl.Per.String(), Burst: rl.Burst}
 }

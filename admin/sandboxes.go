@@ -8,8 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 
-	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin/client"
+	"github.com/sandgate/sandgate/admin/client"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 type createRequest struct {
@@ -25,10 +25,10 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	req := proxy.CreateRequest{Labels: body.Labels}
+	req := sandbox.CreateRequest{Labels: body.Labels}
 	if body.ID != nil {
-		if !proxy.SandboxID.MatchString(*body.ID) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("field \"id\": %q must match %s", *body.ID, proxy.SandboxID))
+		if !sandbox.ID.MatchString(*body.ID) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("field \"id\": %q must match %s", *body.ID, sandbox.ID))
 			return
 		}
 		req.ID = *body.ID
@@ -52,10 +52,10 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 	}
 	sb, token, err := a.opts.Registry.Create(req)
 	switch {
-	case errors.Is(err, proxy.ErrUnknownClass):
+	case errors.Is(err, sandbox.ErrUnknownClass):
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
-	case errors.Is(err, proxy.ErrSandboxExists), errors.Is(err, proxy.ErrSourceInUse):
+	case errors.Is(err, sandbox.ErrSandboxExists), errors.Is(err, sandbox.ErrSourceInUse):
 		writeError(w, http.StatusConflict, err.Error())
 		return
 	case err != nil:
@@ -81,7 +81,7 @@ func envFor(proxyURL, caPath string) map[string]string {
 	}
 }
 
-func summary(sb *proxy.Sandbox) client.SandboxSummary {
+func summary(sb *sandbox.Sandbox) client.SandboxSummary {
 	s := client.SandboxSummary{ID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, CreatedAt: sb.Created}
 	if sb.SourceIP.IsValid() {
 		s.SourceIP = sb.SourceIP.String()
@@ -98,7 +98,7 @@ func (a *API) listSandboxes(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"sandboxes": out})
 }
 
-func (a *API) sandbox(w http.ResponseWriter, r *http.Request) (*proxy.Sandbox, bool) {
+func (a *API) sandbox(w http.ResponseWriter, r *http.Request) (*sandbox.Sandbox, bool) {
 	sb, ok := a.opts.Registry.Get(r.PathValue("id"))
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown sandbox %q", r.PathValue("id")))

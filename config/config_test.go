@@ -21,8 +21,22 @@ func TestParseDefaults(t *testing.T) {
 		{"dial_timeout", c.Upstream.DialTimeout.Duration, 10 * time.Second},
 		{"response_header_timeout", c.Upstream.ResponseHeaderTimeout.Duration, 60 * time.Second},
 		{"handler_timeout", c.Limits.HandlerTimeout.Duration, 250 * time.Millisecond},
-		{"max_body_bytes", c.Limits.MaxBodyBytes, int64(10485760)},
-		{"max_string_bytes", c.Limits.MaxStringBytes, 16777216},
+		{"max_body_bytes", c.Limits.MaxBodyBytes.Bytes, int64(10485760)},
+		{"max_string_bytes", c.Limits.MaxStringBytes.Bytes, int64(16777216)},
+		{"max_memory", c.Limits.MaxMemory.Bytes, int64(1 << 30)},
+		{"handler_concurrency", c.Limits.HandlerConcurrency, 0},
+		{"max_header_bytes", c.Proxy.MaxHeaderBytes.Bytes, int64(65536)},
+		{"header_timeout", c.Proxy.HeaderTimeout.Duration, 10 * time.Second},
+		{"max_pending_connections", c.Proxy.MaxPendingConns, 1000},
+		{"idle_timeout", c.Proxy.IdleTimeout.Duration, 5 * time.Minute},
+		{"tunnel_idle_timeout", c.Proxy.TunnelIdleTimeout.Duration, 5 * time.Minute},
+		{"audit_required", c.Log.AuditRequired, false},
+		{"state backend", c.State.Backend, "bolt"},
+		{"state path", c.State.Path, "/etc/sandgate/state/sandgate.db"},
+		{"seal key", c.State.Seal.KeyFile, "/etc/sandgate/state/seal.key"},
+		{"etcd prefix", c.State.Etcd.Prefix, "/sandgate/"},
+		{"etcd dial_timeout", c.State.Etcd.DialTimeout.Duration, 5 * time.Second},
+		{"default class max_connections", c.Classes["default"].MaxConnections, 0},
 		{"cache_ttl", c.Secrets.Vault.CacheTTL.Duration, time.Second},
 		{"vault mount", c.Secrets.Vault.Mount, "secret"},
 		{"backend", c.Secrets.Backend, "file"},
@@ -99,5 +113,56 @@ func TestCheckHandlers(t *testing.T) {
 	err = c.CheckHandlers(func(n string) bool { return n == "present" })
 	if err == nil || !strings.Contains(err.Error(), `x.yaml:4: classes.d.outbound.handler: unknown handler "missing"`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"65536", 65536, true},
+		{"512KiB", 512 << 10, true},
+		{"64MiB", 64 << 20, true},
+		{"1GiB", 1 << 30, true},
+		{"10MB", 10_000_000, true},
+		{"3 KiB", 3 << 10, true},
+		{"12B", 12, true},
+		{"1.5GiB", 0, false},
+		{"-1", 0, false},
+		{"lots", 0, false},
+		{"9999999999TiB", 0, false},
+	} {
+		got, err := ParseSize(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseSize(%q): got %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSizeErrorNamesLine(t *testing.T) {
+	_, err := Parse([]byte("version: 1\nlimits:\n  max_memory: lots\n"), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), "x.yaml:3") || !strings.Contains(err.Error(), "invalid size") {
+		t.Errorf("got %v, want an error naming x.yaml:3 and the bad size", err)
+	}
+}
+
+func TestNewKeysValidated(t *testing.T) {
+	for _, tc := range []struct {
+		yaml, want string
+	}{
+		{"classes:\n  default:\n    tcp_hosts: [\"github.com\"]\n", "classes.default.tcp_hosts[0]: \"github.com\" needs a port"},
+		{"classes:\n  default:\n    rate_limit: { requests: 0, per: 1s }\n", "classes.default.rate_limit.requests: must be positive"},
+		{"classes:\n  default:\n    max_connections: -1\n", "classes.default.max_connections"},
+		{"state:\n  backend: zk\n", "state.backend: must be bolt, etcd or memory"},
+		{"state:\n  backend: etcd\n", "state.etcd.endpoints: is required"},
+		{"proxy:\n  max_header_bytes: 10\n", "proxy.max_header_bytes: must be between"},
+		{"limits:\n  max_memory: 1MiB\n", "limits.max_memory: must be at least 32MiB"},
+	} {
+		_, err := Parse([]byte("version: 1\n"+tc.yaml), "x.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want an error containing %q", tc.yaml, err, tc.want)
+		}
 	}
 }

@@ -1,25 +1,18 @@
-package proxy
+package sandbox
 
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"sort"
 	"sync"
-	"sync/atomic"
-	"time"
 
-	"github.com/sandgate/sandgate/proxy/ca"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/ca"
+	"github.com/sandgate/sandgate/policy"
 )
-
-// SandboxID is the shape of a sandbox id.
-var SandboxID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$`)
 
 // Registry errors, mapped to admin statuses by the admin API.
 var (
@@ -28,75 +21,6 @@ var (
 	ErrUnknownClass    = errors.New("unknown class")
 	ErrSourceInUse     = errors.New("source_ip is already used by another sandbox")
 )
-
-// Sandbox is one isolated workload: its identity, its CA and its runtime
-// policy overrides.
-type Sandbox struct {
-	ID       string
-	Class    *policy.Class
-	Labels   map[string]string
-	SourceIP netip.Addr // zero when none
-	Created  time.Time
-	CA       *ca.Authority
-
-	tokenHash [sha256.Size]byte
-	overrides atomic.Pointer[policy.Overrides]
-	mu        sync.Mutex // serializes override changes; guards conns
-	conns     map[*clientConn]struct{}
-	deleted   atomic.Bool
-}
-
-// Overrides returns the current runtime overrides (never nil).
-func (s *Sandbox) Overrides() *policy.Overrides { return s.overrides.Load() }
-
-// UpdateOverrides applies fn to a copy of the overrides and publishes it.
-// fn may refuse the change by returning an error.
-func (s *Sandbox) UpdateOverrides(fn func(*policy.Overrides) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.overrides.Load().Clone()
-	if err := fn(next); err != nil {
-		return err
-	}
-	s.overrides.Store(next)
-	return nil
-}
-
-// checkToken compares token with the sandbox's in constant time.
-func (s *Sandbox) checkToken(token string) bool {
-	h := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1
-}
-
-func (s *Sandbox) track(c *clientConn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.deleted.Load() {
-		return false
-	}
-	if s.conns == nil {
-		s.conns = make(map[*clientConn]struct{})
-	}
-	s.conns[c] = struct{}{}
-	return true
-}
-
-func (s *Sandbox) untrack(c *clientConn) {
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-}
-
-// closeConns closes every connection the sandbox has open.
-func (s *Sandbox) closeConns() {
-	s.mu.Lock()
-	conns := s.conns
-	s.conns = nil
-	s.mu.Unlock()
-	for c := range conns {
-		c.Close()
-	}
-}
 
 // Registry holds the live sandboxes.
 type Registry struct {
@@ -146,9 +70,8 @@ func (r *Registry) Create(req CreateRequest) (*Sandbox, string, error) {
 		return nil, "", err
 	}
 	token := randomToken()
-	sb := &Sandbox{ID: req.ID, Class: class, Labels: req.Labels, SourceIP: req.SourceIP,
-		Created: time.Now().UTC(), CA: authority, tokenHash: sha256.Sum256([]byte(token))}
-	sb.overrides.Store(&policy.Overrides{})
+	sb := newSandbox(req.ID, class)
+	sb.Labels, sb.SourceIP, sb.CA, sb.tokenHash = req.Labels, req.SourceIP, authority, sha256.Sum256([]byte(token))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.byID[req.ID]; dup {
@@ -192,7 +115,7 @@ func (r *Registry) BySource(a netip.Addr) (*Sandbox, bool) {
 // Authenticate returns the sandbox id names when token is its token.
 func (r *Registry) Authenticate(id, token string) (*Sandbox, bool) {
 	sb, ok := r.Get(id)
-	if !ok || !sb.checkToken(token) {
+	if !ok || !sb.CheckToken(token) {
 		return nil, false
 	}
 	return sb, true
@@ -212,10 +135,7 @@ func (r *Registry) Delete(id string) error {
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrSandboxNotFound, id)
 	}
-	sb.mu.Lock()
-	sb.deleted.Store(true)
-	sb.mu.Unlock()
-	sb.closeConns()
+	sb.markDeleted()
 	sb.CA.Destroy()
 	return nil
 }

@@ -3,8 +3,8 @@ package observe
 import (
 	"time"
 
+	"github.com/sandgate/sandgate/admin/client"
 	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin/client"
 )
 
 // Event is a decision record as the audit log and the event stream show it:

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/proxy/config"
 )
 
 // Classes compiles the config's classes. The config was validated, so an
@@ -23,7 +23,14 @@ func Classes(cfg *config.Config) (map[string]*Class, error) {
 }
 
 func compileClass(name string, cc *config.Class) (*Class, error) {
-	c := &Class{Name: name, Intercept: cc.Intercept(), EnableInternet: cc.EnableInternet, DenyStatus: cc.DenyStatus}
+	c := &Class{Name: name, Intercept: cc.Intercept(), EnableInternet: cc.EnableInternet, DenyStatus: cc.DenyStatus,
+		MaxConns: cc.MaxConnections}
+	if rl := cc.RateLimit; rl != nil {
+		c.RateLimit = &RateLimit{Requests: rl.Requests, Per: rl.Per.Duration, Burst: rl.Burst}
+		if c.RateLimit.Burst == 0 {
+			c.RateLimit.Burst = rl.Requests
+		}
+	}
 	if cc.AllowedHosts != nil {
 		l, err := hostpat.ParseList(*cc.AllowedHosts)
 		if err != nil {
@@ -33,6 +40,9 @@ func compileClass(name string, cc *config.Class) (*Class, error) {
 	}
 	var err error
 	if c.Denied, err = hostpat.ParseList(cc.DeniedHosts); err != nil {
+		return nil, err
+	}
+	if c.TCPHosts, err = hostpat.ParseList(cc.TCPHosts); err != nil {
 		return nil, err
 	}
 	if len(cc.OutboundByHost) > 0 {

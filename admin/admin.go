@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sandgate/sandgate/proxy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // Scripts is the script registry as the admin API uses it.
@@ -29,7 +29,7 @@ type Scripts interface {
 // Options configures the admin API.
 type Options struct {
 	Token    string
-	Registry *proxy.Registry
+	Registry *sandbox.Registry
 	Scripts  Scripts
 	// Flush empties the secrets cache. If nil, the route answers 200 and
 	// does nothing (no cache configured).
@@ -96,6 +96,8 @@ func (a *API) routes() {
 	m.Handle("DELETE /v1/sandboxes/{id}/outbound-by-host/{pattern}", auth(http.HandlerFunc(a.clearByHost)))
 	m.Handle("PUT /v1/sandboxes/{id}/allowed-hosts", auth(http.HandlerFunc(a.setAllowed)))
 	m.Handle("PUT /v1/sandboxes/{id}/denied-hosts", auth(http.HandlerFunc(a.setDenied)))
+	m.Handle("PUT /v1/sandboxes/{id}/tcp-hosts", auth(http.HandlerFunc(a.setTCPHosts)))
+	m.Handle("PUT /v1/sandboxes/{id}/rate-limit", auth(http.HandlerFunc(a.setRateLimit)))
 	m.Handle("GET /v1/scripts", auth(http.HandlerFunc(a.listScripts)))
 	m.Handle("POST /v1/scripts/reload", auth(http.HandlerFunc(a.reloadScripts)))
 	m.Handle("GET /v1/scripts/{name}", auth(http.HandlerFunc(a.getScript)))

@@ -5,6 +5,8 @@
 package policy
 
 import (
+	"time"
+
 	"github.com/sandgate/sandgate/engine/hostpat"
 )
 
@@ -28,6 +30,19 @@ type Class struct {
 	ByHost *hostpat.Table[*Binding]
 	// Outbound is the catch-all; nil when none.
 	Outbound *Binding
+	// TCPHosts are the host:port patterns joined as raw TCP tunnels.
+	TCPHosts hostpat.List
+	// RateLimit is the sandbox request rate; nil: none.
+	RateLimit *RateLimit
+	// MaxConns caps a sandbox's open connections; 0: no cap.
+	MaxConns int
+}
+
+// RateLimit is a token bucket: Requests per Per, with room for Burst.
+type RateLimit struct {
+	Requests int           `json:"requests"`
+	Per      time.Duration `json:"per"`
+	Burst    int           `json:"burst"`
 }
 
 // Overrides are one sandbox's runtime changes. A value is never modified
@@ -41,6 +56,10 @@ type Overrides struct {
 	ByHost *hostpat.Table[*Binding]
 	// Outbound is the runtime catch-all; nil when none.
 	Outbound *Binding
+	// TCPHosts replaces the class's tcp_hosts when non-nil.
+	TCPHosts *hostpat.List
+	// RateLimit replaces the class's rate limit when non-nil.
+	RateLimit *RateLimit
 }
 
 // Clone returns a copy that may be changed without affecting o.
@@ -103,11 +122,8 @@ func Decide(c *Class, o *Overrides, host string, port int, handlers bool) Decisi
 	if o == nil {
 		o = &Overrides{}
 	}
-	if c.Denied.Match(host, port) {
-		return Decision{Action: Deny, Reason: ReasonDenied, Rule: "class denied_hosts"}
-	}
-	if o.Denied.Match(host, port) {
-		return Decision{Action: Deny, Reason: ReasonDenied, Rule: "runtime denied_hosts"}
+	if d, ok := Denied(c, o, host, port); ok {
+		return d
 	}
 	allowed, listed := effectiveAllowed(c, o)
 	inAllowed := listed && allowed.Match(host, port)
@@ -155,6 +171,42 @@ func bindingFor(c *Class, o *Overrides, host string, port int) (Decision, bool) 
 	}
 	if c.Outbound != nil {
 		return Decision{Action: Run, Binding: c.Outbound, Rule: "class outbound"}, true
+	}
+	return Decision{}, false
+}
+
+// EffectiveRateLimit is the sandbox's rate limit: the runtime one, else the
+// class's; nil when there is none.
+func EffectiveRateLimit(c *Class, o *Overrides) *RateLimit {
+	if o != nil && o.RateLimit != nil {
+		return o.RateLimit
+	}
+	return c.RateLimit
+}
+
+// MatchTCP reports whether host:port is to be joined as a raw TCP tunnel
+// (tcp_hosts, the runtime list replacing the class's) and names the rule
+// for the audit line. Step 2 (denied_hosts) and the address guard still
+// apply; allowed_hosts does not.
+func MatchTCP(c *Class, o *Overrides, host string, port int) (rule string, ok bool) {
+	list, prefix := c.TCPHosts, "tcp_hosts "
+	if o != nil && o.TCPHosts != nil {
+		list, prefix = *o.TCPHosts, "runtime tcp_hosts "
+	}
+	if p, ok := list.Find(host, port); ok {
+		return prefix + p.String(), true
+	}
+	return "", false
+}
+
+// Denied is step 2 alone: host matches the class's or the runtime
+// denied_hosts.
+func Denied(c *Class, o *Overrides, host string, port int) (Decision, bool) {
+	if c.Denied.Match(host, port) {
+		return Decision{Action: Deny, Reason: ReasonDenied, Rule: "class denied_hosts"}, true
+	}
+	if o != nil && o.Denied.Match(host, port) {
+		return Decision{Action: Deny, Reason: ReasonDenied, Rule: "runtime denied_hosts"}, true
 	}
 	return Decision{}, false
 }

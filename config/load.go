@@ -114,7 +114,8 @@ func sectionName(typ string) string {
 		"Config": "the top level", "Proxy": "proxy", "Admin": "admin", "Secrets": "secrets",
 		"FileSecrets": "secrets.file", "Vault": "secrets.vault", "AppRole": "secrets.vault.approle",
 		"Upstream": "upstream", "Egress": "egress", "Limits": "limits", "Log": "log",
-		"Class": "a class", "Binding": "a binding",
+		"Class": "a class", "Binding": "a binding", "RateLimit": "a rate_limit", "State": "state",
+		"Etcd": "state.etcd", "Seal": "state.seal", "VaultTransit": "state.seal.vault_transit",
 	}
 	if n, ok := names[typ]; ok {
 		return n

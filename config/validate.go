@@ -39,11 +39,10 @@ func (c *Config) validate(lines *lineIndex) []error {
 	if sameListener(c.Admin.Listen, c.Proxy.Listen) || sameListener(c.Admin.Listen, c.Proxy.TransparentListen) {
 		v.fail("admin.listen", "must differ from the proxy listeners (%s)", c.Admin.Listen)
 	}
-	if c.Proxy.MaxConns < 0 {
-		v.fail("proxy.max_connections", "must be positive")
-	}
+	v.proxy()
 	v.secrets()
 	v.limits()
+	v.state()
 	for i, s := range c.Egress.AllowCIDRs {
 		if _, err := parsePrefix(s); err != nil {
 			v.fail(fmt.Sprintf("egress.allow_cidrs[%d]", i), "%q is not an IP address or CIDR", s)
@@ -99,16 +98,49 @@ func (v *validator) secrets() {
 	}
 }
 
+func (v *validator) proxy() {
+	p := v.c.Proxy
+	if p.MaxConns < 0 {
+		v.fail("proxy.max_connections", "must be positive")
+	}
+	if p.MaxHeaderBytes.Bytes < 1024 || p.MaxHeaderBytes.Bytes > 16<<20 {
+		v.fail("proxy.max_header_bytes", "must be between 1KiB and 16MiB (got %d)", p.MaxHeaderBytes.Bytes)
+	}
+	if p.HeaderTimeout.Duration <= 0 {
+		v.fail("proxy.header_timeout", "must be positive")
+	}
+	if p.MaxPendingConns < 0 {
+		v.fail("proxy.max_pending_connections", "must be positive")
+	}
+	if p.H2MaxConcurrentStreams < 0 {
+		v.fail("proxy.h2_max_concurrent_streams", "must be positive")
+	}
+	for key, z := range map[string]Size{"proxy.h2_stream_window": p.H2StreamWindow, "proxy.h2_connection_window": p.H2ConnWindow} {
+		if z.Bytes < 65535 || z.Bytes > 1<<31-1 {
+			v.fail(key, "must be between 65535 and 2147483647 bytes (got %d)", z.Bytes)
+		}
+	}
+}
+
 func (v *validator) limits() {
 	l := v.c.Limits
 	if l.HandlerTimeout.Duration <= 0 {
 		v.fail("limits.handler_timeout", "must be positive")
 	}
-	if l.MaxBodyBytes < 0 {
+	if l.MaxBodyBytes.Bytes <= 0 {
 		v.fail("limits.max_body_bytes", "must be positive")
 	}
-	if l.MaxStringBytes < 0 {
-		v.fail("limits.max_string_bytes", "must be positive")
+	if l.MaxStringBytes.Bytes <= 0 || l.MaxStringBytes.Bytes > 1<<31-1 {
+		v.fail("limits.max_string_bytes", "must be between 1 byte and 2GiB")
+	}
+	if l.MaxMemory.Bytes < 32<<20 {
+		v.fail("limits.max_memory", "must be at least 32MiB (got %d bytes)", l.MaxMemory.Bytes)
+	}
+	if l.HandlerConcurrency < 0 {
+		v.fail("limits.handler_concurrency", "must be 0 (GOMAXPROCS) or positive")
+	}
+	if l.MaxRatelimitKeys < 0 {
+		v.fail("limits.max_ratelimit_keys", "must be positive")
 	}
 	if v.c.Upstream.DialTimeout.Duration <= 0 {
 		v.fail("upstream.dial_timeout", "must be positive")
@@ -148,6 +180,64 @@ func (v *validator) class(name string, cl *Class) {
 	}
 	if cl.Outbound != nil {
 		v.binding(key+".outbound", cl.Outbound)
+	}
+	for i, pat := range cl.TCPHosts {
+		ikey := fmt.Sprintf("%s.tcp_hosts[%d]", key, i)
+		p, err := hostpat.Parse(pat)
+		switch {
+		case err != nil:
+			v.fail(ikey, "%v", err)
+		case p.Port() == 0:
+			v.fail(ikey, "%q needs a port (tcp_hosts patterns are host:port, e.g. github.com:22)", pat)
+		}
+	}
+	if rl := cl.RateLimit; rl != nil {
+		if rl.Requests <= 0 {
+			v.fail(key+".rate_limit.requests", "must be positive")
+		}
+		if rl.Per.Duration <= 0 {
+			v.fail(key+".rate_limit.per", "must be a positive duration such as \"1s\"")
+		}
+		if rl.Burst < 0 {
+			v.fail(key+".rate_limit.burst", "must be positive")
+		}
+	}
+	if cl.MaxConnections < 0 {
+		v.fail(key+".max_connections", "must be 0 (no cap) or positive")
+	}
+}
+
+func (v *validator) state() {
+	s := v.c.State
+	switch s.Backend {
+	case "bolt":
+		if s.Path == "" {
+			v.fail("state.path", "is required with backend bolt")
+		}
+	case "etcd":
+		if len(s.Etcd.Endpoints) == 0 {
+			v.fail("state.etcd.endpoints", "is required with backend etcd")
+		}
+		for i, e := range s.Etcd.Endpoints {
+			if strings.TrimSpace(e) == "" {
+				v.fail(fmt.Sprintf("state.etcd.endpoints[%d]", i), "is empty")
+			}
+		}
+		if !strings.HasPrefix(s.Etcd.Prefix, "/") {
+			v.fail("state.etcd.prefix", "must start with / (got %q)", s.Etcd.Prefix)
+		}
+		if s.Etcd.DialTimeout.Duration <= 0 {
+			v.fail("state.etcd.dial_timeout", "must be positive")
+		}
+		if (s.Etcd.CertFile == "") != (s.Etcd.KeyFile == "") {
+			v.fail("state.etcd.cert_file", "cert_file and key_file go together")
+		}
+		if s.Etcd.PasswordFile != "" && s.Etcd.Username == "" {
+			v.fail("state.etcd.username", "is required with password_file")
+		}
+	case "memory":
+	default:
+		v.fail("state.backend", "must be bolt, etcd or memory (got %q)", s.Backend)
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"sort"
 
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/policy"
+	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 type bindingRequest struct {
@@ -93,7 +93,7 @@ func (a *API) setByHost(w http.ResponseWriter, r *http.Request) {
 
 // sandboxPattern resolves the {id} and {pattern} of a by-host route; it
 // answers the error itself.
-func (a *API) sandboxPattern(w http.ResponseWriter, r *http.Request) (*proxy.Sandbox, hostpat.Pattern, bool) {
+func (a *API) sandboxPattern(w http.ResponseWriter, r *http.Request) (*sandbox.Sandbox, hostpat.Pattern, bool) {
 	sb, ok := a.sandbox(w, r)
 	if !ok {
 		return nil, hostpat.Pattern{}, false

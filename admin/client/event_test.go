@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sandgate/sandgate/admin/client"
+	"github.com/sandgate/sandgate/observe"
 	"github.com/sandgate/sandgate/proxy"
-	"github.com/sandgate/sandgate/proxy/admin/client"
-	"github.com/sandgate/sandgate/proxy/observe"
 )
 
 // The client's Event decodes every field the server sends.

@@ -1,0 +1,100 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sandgate/sandgate/engine/hostpat"
+	"github.com/sandgate/sandgate/policy"
+)
+
+// setTCPHosts replaces the class's tcp_hosts for the sandbox; null returns
+// to the class's list. Every pattern needs a port.
+func (a *API) setTCPHosts(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	pats, err := patternList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var list *hostpat.List
+	if pats != nil {
+		l, err := hostpat.ParseList(*pats)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		for _, p := range l {
+			if p.Port() == 0 {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("tcp_hosts pattern %q needs a port (host:port, e.g. github.com:22)", p))
+				return
+			}
+		}
+		list = &l
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.TCPHosts = list; return nil })
+	a.log.Info("tcp-hosts set", "sandbox", sb.ID, "patterns", len(ptrList(list)))
+	writeJSON(w, http.StatusOK, describe(sb))
+}
+
+func ptrList(l *hostpat.List) hostpat.List {
+	if l == nil {
+		return nil
+	}
+	return *l
+}
+
+type rateLimitBody struct {
+	Requests int    `json:"requests"`
+	Per      string `json:"per"`
+	Burst    int    `json:"burst"`
+}
+
+// setRateLimit sets the sandbox's own rate limit; null returns to the
+// class's. Either way the bucket starts full.
+func (a *API) setRateLimit(w http.ResponseWriter, r *http.Request) {
+	sb, ok := a.sandbox(w, r)
+	if !ok {
+		return
+	}
+	rl, err := decodeRateLimit(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.RateLimit = rl; return nil })
+	a.log.Info("rate-limit set", "sandbox", sb.ID)
+	writeJSON(w, http.StatusOK, describe(sb))
+}
+
+func decodeRateLimit(r *http.Request) (*policy.RateLimit, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	var body *rateLimitBody
+	if err := decodeBytes(b, &body); err != nil {
+		return nil, err
+	}
+	if body == nil {
+		return nil, nil
+	}
+	per, err := time.ParseDuration(body.Per)
+	switch {
+	case err != nil || per <= 0:
+		return nil, fmt.Errorf("field \"per\": %q is not a positive duration such as \"1s\"", body.Per)
+	case body.Requests <= 0:
+		return nil, fmt.Errorf("field \"requests\" must be a positive number")
+	case body.Burst < 0:
+		return nil, fmt.Errorf("field \"burst\" must not be negative")
+	}
+	burst := body.Burst
+	if burst == 0 {
+		burst = body.Requests
+	}
+	return &policy.RateLimit{Requests: body.Requests, Per: per, Burst: burst}, nil
+}

@@ -1,0 +1,166 @@
+// Package sandbox owns the live sandboxes: their identity and token, their
+// CA, their runtime policy overrides, the connections they have open and
+// their request rate. The admin API changes sandboxes through the Registry;
+// the data plane (package proxy) only reads them and tracks connections.
+package sandbox
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net/netip"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/sandgate/sandgate/ca"
+	"github.com/sandgate/sandgate/policy"
+)
+
+// ID is the shape of a sandbox id.
+var ID = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$`)
+
+// Errors of Track.
+var (
+	// ErrDeleted is returned for a sandbox that was deleted meanwhile.
+	ErrDeleted = errors.New("sandbox deleted")
+	// ErrTooManyConns is returned when the sandbox has max_connections open.
+	ErrTooManyConns = errors.New("sandbox has too many connections open")
+)
+
+// Sandbox is one isolated workload: its identity, its CA and its runtime
+// policy overrides.
+type Sandbox struct {
+	ID       string
+	Class    *policy.Class
+	Labels   map[string]string
+	SourceIP netip.Addr // zero when none
+	Created  time.Time
+	CA       *ca.Authority
+
+	tokenHash [sha256.Size]byte
+	overrides atomic.Pointer[policy.Overrides]
+	limiter   atomic.Pointer[rate.Limiter] // nil: no rate limit
+	mu        sync.Mutex                   // serializes override changes; guards conns
+	conns     map[io.Closer]struct{}
+	deleted   atomic.Bool
+}
+
+func newSandbox(id string, class *policy.Class) *Sandbox {
+	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC()}
+	sb.overrides.Store(&policy.Overrides{})
+	sb.resetLimiter()
+	return sb
+}
+
+// Overrides returns the current runtime overrides (never nil).
+func (s *Sandbox) Overrides() *policy.Overrides { return s.overrides.Load() }
+
+// UpdateOverrides applies fn to a copy of the overrides and publishes it.
+// fn may refuse the change by returning an error. A change of the rate
+// limit starts a new, full bucket.
+func (s *Sandbox) UpdateOverrides(fn func(*policy.Overrides) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.overrides.Load()
+	next := old.Clone()
+	if err := fn(next); err != nil {
+		return err
+	}
+	s.overrides.Store(next)
+	if next.RateLimit != old.RateLimit {
+		s.resetLimiter()
+	}
+	return nil
+}
+
+// resetLimiter makes a full bucket for the effective rate limit.
+func (s *Sandbox) resetLimiter() {
+	rl := policy.EffectiveRateLimit(s.Class, s.overrides.Load())
+	if rl == nil {
+		s.limiter.Store(nil)
+		return
+	}
+	every := rl.Per / time.Duration(rl.Requests)
+	s.limiter.Store(rate.NewLimiter(rate.Every(every), max(rl.Burst, 1)))
+}
+
+// Allow takes one request from the sandbox's rate limit. When the bucket is
+// empty it returns false and how long until a request would be allowed.
+func (s *Sandbox) Allow() (bool, time.Duration) {
+	l := s.limiter.Load()
+	if l == nil {
+		return true, 0
+	}
+	now := time.Now()
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return false, time.Second
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// CheckToken compares token with the sandbox's in constant time.
+func (s *Sandbox) CheckToken(token string) bool {
+	h := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1
+}
+
+// Deleted reports whether the sandbox was deleted.
+func (s *Sandbox) Deleted() bool { return s.deleted.Load() }
+
+// Track records an open connection of the sandbox, to be closed when the
+// sandbox is deleted. It fails with ErrDeleted after Delete and with
+// ErrTooManyConns when the class's max_connections are open already.
+func (s *Sandbox) Track(c io.Closer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deleted.Load() {
+		return ErrDeleted
+	}
+	if _, ok := s.conns[c]; ok {
+		return nil
+	}
+	if max := s.Class.MaxConns; max > 0 && len(s.conns) >= max {
+		return ErrTooManyConns
+	}
+	if s.conns == nil {
+		s.conns = make(map[io.Closer]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return nil
+}
+
+// Untrack forgets a connection (it was closed).
+func (s *Sandbox) Untrack(c io.Closer) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// OpenConns is the number of tracked connections.
+func (s *Sandbox) OpenConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// markDeleted refuses new connections and closes the open ones.
+func (s *Sandbox) markDeleted() {
+	s.mu.Lock()
+	s.deleted.Store(true)
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.Close()
+	}
+}

@@ -42,6 +42,16 @@ type Call struct {
 	Class     string
 	Labels    map[string]string
 	RequestID string
+	// RateLimit serves ratelimit.take with the sandbox's own buckets. If
+	// nil, ratelimit.take raises an error.
+	RateLimit RateLimiter
+}
+
+// RateLimiter is a sandbox's named token buckets (ratelimit.Buckets).
+type RateLimiter interface {
+	// Take takes one token from bucket key, made with the given rate (per
+	// second) and burst on first use, and reports whether there was one.
+	Take(key string, perSecond float64, burst int) (bool, error)
 }
 
 // Result is what a handler produced: either a response for the sandbox or a deny.
@@ -56,6 +66,9 @@ type Result struct {
 	// Fetched reports whether the response came from an upstream (fetch) rather
 	// than from response{}.
 	Fetched bool
+	// Secrets are the values the call read with secrets.get or passed to
+	// secrets.protect. The proxy scrubs them from what the sandbox receives.
+	Secrets []string
 }
 
 // HandlerError is a handler that failed: Lua error, time-out, bad return value,

@@ -288,7 +288,7 @@ func TestHandlerErrors(t *testing.T) {
 			if he.Handler != "h" || !strings.Contains(he.Error(), tc.want) {
 				t.Errorf("got %q, want it to contain %q", he.Error(), tc.want)
 			}
-			if res != (Result{}) {
+			if res.Response != nil || res.Deny || res.Secrets != nil {
 				t.Errorf("got result %+v with an error, want the zero Result", res)
 			}
 		})

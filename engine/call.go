@@ -195,10 +195,10 @@ func (cs *callState) result(ret lua.LValue) (Result, error) {
 				// injected credentials.
 				resp := o.result()
 				resp.Request = cs.call.Request
-				return Result{Response: resp, Fetched: o.fetched}, nil
+				return Result{Response: resp, Fetched: o.fetched, Secrets: cs.secretVals}, nil
 			}
 		case *denyObj:
-			return Result{Deny: true, Reason: o.reason}, nil
+			return Result{Deny: true, Reason: o.reason, Secrets: cs.secretVals}, nil
 		}
 	}
 	return Result{}, cs.fail(fmt.Errorf("handler returned %s, want a response from fetch, response{} or deny()", ret.Type()))

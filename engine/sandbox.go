@@ -63,7 +63,7 @@ func (v *vm) freezeLibs() {
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("dump", lua.LNil)
 	L.SetMetatable(lua.LString(""), v.protectedMT(str))
-	for _, name := range []string{"string", "table", "math", "secrets", "log", "json", "hosts"} {
+	for _, name := range []string{"string", "table", "math", "secrets", "log", "json", "hosts", "ratelimit"} {
 		g.RawSetString(name, v.freeze(g.RawGetString(name).(*lua.LTable)))
 	}
 }

@@ -51,3 +51,33 @@ func (v *vm) secretsGet(L *lua.LState) int {
 	L.Push(t)
 	return 1
 }
+
+// secretsProtect is secrets.protect(value): value is treated as a secret
+// for the rest of the call (redacted from its errors and log lines, and
+// scrubbed from what the sandbox receives), and returned.
+func (v *vm) secretsProtect(L *lua.LState) int {
+	cs := v.active(L, "secrets.protect")
+	val := L.CheckString(1)
+	cs.addSecrets(val)
+	L.Push(lua.LString(val))
+	return 1
+}
+
+// ratelimitTake is ratelimit.take(key, rate_per_second, burst): one token
+// from the sandbox's bucket key. Buckets belong to the sandbox; past its
+// key cap, a new key raises an error.
+func (v *vm) ratelimitTake(L *lua.LState) int {
+	cs := v.active(L, "ratelimit.take")
+	key := L.CheckString(1)
+	perSecond := float64(L.CheckNumber(2))
+	burst := L.CheckInt(3)
+	if cs.call.RateLimit == nil {
+		L.RaiseError("ratelimit.take: no rate limiter for this call")
+	}
+	ok, err := cs.call.RateLimit.Take(key, perSecond, burst)
+	if err != nil {
+		L.RaiseError("ratelimit.take(%q): %v", key, err)
+	}
+	L.Push(lua.LBool(ok))
+	return 1
+}

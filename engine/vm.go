@@ -119,7 +119,8 @@ func (v *vm) installAPI() {
 	g.RawSetString("fetch", L.NewFunction(v.luaFetch))
 	g.RawSetString("response", L.NewFunction(v.luaResponse))
 	g.RawSetString("deny", L.NewFunction(v.luaDeny))
-	g.RawSetString("secrets", v.module(map[string]lua.LGFunction{"get": v.secretsGet}))
+	g.RawSetString("secrets", v.module(map[string]lua.LGFunction{"get": v.secretsGet, "protect": v.secretsProtect}))
+	g.RawSetString("ratelimit", v.module(map[string]lua.LGFunction{"take": v.ratelimitTake}))
 	g.RawSetString("log", v.module(map[string]lua.LGFunction{
 		"info": v.logFunc(levelInfo), "warn": v.logFunc(levelWarn), "error": v.logFunc(levelError),
 	}))

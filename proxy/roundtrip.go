@@ -143,7 +143,7 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *sandbox.San
 		runner = s.opts.Engine()
 	}
 	call := &engine.Call{Handler: b.Handler, Params: b.Params, Request: out,
-		SandboxID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, RequestID: rec.RequestID}
+		SandboxID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, RequestID: rec.RequestID, RateLimit: sb.Buckets}
 	hstart := time.Now()
 	var result engine.Result
 	err := engine.ErrUnknownHandler

@@ -27,6 +27,9 @@ type Registry struct {
 	classes map[string]*policy.Class
 	// NewCA makes a sandbox's CA. If nil, ca.New is used.
 	NewCA func(id string) (*ca.Authority, error)
+	// MaxRatelimitKeys caps each sandbox's ratelimit.take buckets (0:
+	// ratelimit.DefaultMaxKeys).
+	MaxRatelimitKeys int
 
 	mu       sync.RWMutex
 	byID     map[string]*Sandbox
@@ -70,7 +73,7 @@ func (r *Registry) Create(req CreateRequest) (*Sandbox, string, error) {
 		return nil, "", err
 	}
 	token := randomToken()
-	sb := newSandbox(req.ID, class)
+	sb := newSandbox(req.ID, class, r.MaxRatelimitKeys)
 	sb.Labels, sb.SourceIP, sb.CA, sb.tokenHash = req.Labels, req.SourceIP, authority, sha256.Sum256([]byte(token))
 	r.mu.Lock()
 	defer r.mu.Unlock()

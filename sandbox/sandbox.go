@@ -19,6 +19,7 @@ import (
 
 	"github.com/sandgate/sandgate/ca"
 	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/ratelimit"
 )
 
 // ID is the shape of a sandbox id.
@@ -41,6 +42,8 @@ type Sandbox struct {
 	SourceIP netip.Addr // zero when none
 	Created  time.Time
 	CA       *ca.Authority
+	// Buckets are the sandbox's ratelimit.take buckets; they go with it.
+	Buckets *ratelimit.Buckets
 
 	tokenHash [sha256.Size]byte
 	overrides atomic.Pointer[policy.Overrides]
@@ -50,8 +53,8 @@ type Sandbox struct {
 	deleted   atomic.Bool
 }
 
-func newSandbox(id string, class *policy.Class) *Sandbox {
-	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC()}
+func newSandbox(id string, class *policy.Class, maxKeys int) *Sandbox {
+	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC(), Buckets: &ratelimit.Buckets{MaxKeys: maxKeys}}
 	sb.overrides.Store(&policy.Overrides{})
 	sb.resetLimiter()
 	return sb

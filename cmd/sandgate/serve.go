@@ -106,6 +106,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return nil, err
 	}
 	g.reg = sandbox.NewRegistry(classes)
+	g.reg.MaxRatelimitKeys = cfg.Limits.MaxRatelimitKeys
 	obs, err := newObservers(cfg, stdout, store, log, g.reg.Len, func() int64 { return g.srv.OpenConns() })
 	if err != nil {
 		return nil, err

@@ -100,30 +100,38 @@ func metric(mfs map[string]*dto.MetricFamily, name string, labels map[string]str
 	if !ok {
 		return -1
 	}
+	sum, found := 0.0, false
 	for _, m := range mf.GetMetric() {
 		if !sameLabels(m, labels) {
 			continue
 		}
+		found = true
 		switch {
 		case m.Counter != nil:
-			return m.Counter.GetValue()
+			sum += m.Counter.GetValue()
 		case m.Gauge != nil:
-			return m.Gauge.GetValue()
+			sum += m.Gauge.GetValue()
 		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
+			sum += float64(m.Histogram.GetSampleCount())
 		case m.Untyped != nil:
-			return m.Untyped.GetValue()
+			sum += m.Untyped.GetValue()
 		}
 	}
-	return -1
+	if !found {
+		return -1
+	}
+	return sum
 }
 
+// sameLabels reports whether m carries every label of want (labels not in
+// want, such as protocol, are summed over).
 func sameLabels(m *dto.Metric, want map[string]string) bool {
-	if len(m.GetLabel()) != len(want) {
-		return false
-	}
+	have := map[string]string{}
 	for _, l := range m.GetLabel() {
-		if v, ok := want[l.GetName()]; !ok || v != l.GetValue() {
+		have[l.GetName()] = l.GetValue()
+	}
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
 			return false
 		}
 	}

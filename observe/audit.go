@@ -51,6 +51,7 @@ func appendAuditLine(b []byte, e Event) []byte {
 	b = appendJSONString(b, e.RequestID)
 	b = appendField(b, "sandbox", e.Sandbox)
 	b = appendField(b, "class", e.Class)
+	b = appendField(b, "protocol", e.Protocol)
 	b = appendField(b, "method", e.Method)
 	b = appendField(b, "scheme", e.Scheme)
 	b = appendField(b, "host", e.Host)
@@ -67,6 +68,8 @@ func appendAuditLine(b []byte, e Event) []byte {
 	b = strconv.AppendInt(b, e.BytesUp, 10)
 	b = append(b, `,"bytes_down":`...)
 	b = strconv.AppendInt(b, e.BytesDown, 10)
+	b = append(b, `,"redactions":`...)
+	b = strconv.AppendInt(b, e.Redactions, 10)
 	// Milliseconds with microsecond precision: 'f' with the shortest digits
 	// is what encoding/json writes for numbers of this size.
 	b = append(b, `,"duration_ms":`...)

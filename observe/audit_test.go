@@ -21,10 +21,11 @@ func slogAuditLine(e Event) []byte {
 	rec := slog.NewRecord(e.Time, slog.LevelInfo, "audit", 0)
 	rec.AddAttrs(
 		slog.String("request_id", e.RequestID), slog.String("sandbox", e.Sandbox), slog.String("class", e.Class),
-		slog.String("method", e.Method), slog.String("scheme", e.Scheme), slog.String("host", e.Host),
+		slog.String("protocol", e.Protocol), slog.String("method", e.Method), slog.String("scheme", e.Scheme), slog.String("host", e.Host),
 		slog.Int("port", e.Port), slog.String("path", e.Path), slog.String("decision", e.Decision),
 		slog.String("reason", e.Reason), slog.String("rule", e.Rule), slog.String("handler", e.Handler),
 		slog.Int("status", e.Status), slog.Int64("bytes_up", e.BytesUp), slog.Int64("bytes_down", e.BytesDown),
+		slog.Int64("redactions", e.Redactions),
 		slog.Float64("duration_ms", e.DurationMS), slog.Float64("handler_ms", e.HandlerMS),
 		slog.String("upstream", e.Upstream),
 	)

@@ -16,10 +16,10 @@ type Event = client.Event
 // NewEvent copies the fields of r.
 func NewEvent(r *proxy.Record) Event {
 	return Event{
-		Time: r.Time, RequestID: r.RequestID, Sandbox: r.Sandbox, Class: r.Class,
+		Time: r.Time, RequestID: r.RequestID, Sandbox: r.Sandbox, Class: r.Class, Protocol: r.Protocol,
 		Method: r.Method, Scheme: r.Scheme, Host: r.Host, Port: r.Port, Path: r.Path,
 		Decision: r.Decision, Reason: r.Reason, Rule: r.Rule, Handler: r.Handler, Status: r.Status,
-		BytesUp: r.BytesUp, BytesDown: r.BytesDown,
+		BytesUp: r.BytesUp, BytesDown: r.BytesDown, Redactions: r.Redactions,
 		DurationMS: millis(r.Duration), HandlerMS: millis(r.HandlerDuration), Upstream: r.Upstream,
 	}
 }

@@ -1,8 +1,10 @@
 package observe
 
 import (
+	"bytes"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,7 +35,15 @@ type FlushWriter struct {
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
+
+	// OnError, if non-nil, is told how many lines a failed batch lost.
+	// Set it before the first Write.
+	OnError func(lines int, err error)
+	failing atomic.Bool
 }
+
+// Healthy reports whether the last batch was written whole.
+func (f *FlushWriter) Healthy() bool { return !f.failing.Load() }
 
 // NewFlushWriter starts the flusher; interval <= 0 means 100ms.
 func NewFlushWriter(w io.Writer, interval time.Duration) *FlushWriter {
@@ -76,7 +86,11 @@ func (f *FlushWriter) Flush() error {
 		f.spare = batch
 		return nil
 	}
-	_, err := f.w.Write(batch)
+	n, err := f.w.Write(batch)
+	f.failing.Store(err != nil)
+	if err != nil && f.OnError != nil {
+		f.OnError(bytes.Count(batch[n:], []byte{'\n'}), err)
+	}
 	f.spare = nil
 	if cap(batch) <= 2*maxBuffered {
 		f.spare = batch[:0]

@@ -2,6 +2,7 @@ package observe
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -42,17 +43,22 @@ type Metrics struct {
 	leafLookups     *prometheus.CounterVec
 	reloads         *prometheus.CounterVec
 	eventsDropped   prometheus.Counter
+	authFailures    prometheus.Counter
+	auditErrors     prometheus.Counter
+	refused         *prometheus.CounterVec
+	connErrors      *prometheus.CounterVec
+	redactions      prometheus.Counter
 }
 
 // NewMetrics builds and registers every metric.
 func NewMetrics(o MetricsOptions) *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry(), sandboxLabel: o.SandboxLabel}
-	labels := []string{"decision", "reason", "class", "handler"}
+	labels := []string{"decision", "reason", "class", "handler", "protocol"}
 	if o.SandboxLabel {
 		labels = append(labels, "sandbox")
 	}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sandgate_requests_total",
-		Help: "Requests and pass-through tunnels decided, by decision (allow, deny, handler, error), reason, class and handler."}, labels)
+		Help: "Requests and tunnels decided, by decision (allow, deny, handler, error), reason, class, handler and protocol (h1, h2, ws, tcp)."}, labels)
 	m.requestSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sandgate_request_duration_seconds",
 		Help:    "Time from a request's arrival to the end of its response body (tunnels: to their close), by decision.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, []string{"decision"})
@@ -69,6 +75,19 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		Help: "Script reloads (POST /v1/scripts/reload and SIGHUP), by result: ok or error."}, []string{"result"})
 	m.eventsDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "sandgate_events_dropped_total",
 		Help: "Events not delivered to a /v1/events subscriber because it fell behind."})
+	m.authFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "sandgate_auth_failures_total",
+		Help: "Requests and CONNECTs refused with 407 (missing or wrong proxy credentials)."})
+	m.auditErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "sandgate_audit_write_errors_total",
+		Help: "Audit lines that could not be written."})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sandgate_bad_requests_total",
+		Help: "Request streams refused before parsing (malformed, oversized or slow heads), by status (0: inside a body)."}, []string{"status"})
+	m.connErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sandgate_connection_errors_total",
+		Help: "Tunnels and transparent connections that failed before their first request, by reason."}, []string{"reason"})
+	m.redactions = prometheus.NewCounter(prometheus.CounterOpts{Name: "sandgate_redactions_total",
+		Help: "Secret values scrubbed from responses to sandboxes."})
+	for _, r := range []string{"tls_handshake_failed", "no_common_protocol", "unknown_protocol"} {
+		m.connErrors.WithLabelValues(r)
+	}
 	for _, r := range []string{"hit", "miss"} {
 		m.leafLookups.WithLabelValues(r)
 	}
@@ -76,7 +95,7 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		m.reloads.WithLabelValues(r)
 	}
 	m.reg.MustRegister(m.requests, m.requestSeconds, m.handlerSeconds, m.handlerErrors, m.handlerTimeouts,
-		m.leafLookups, m.reloads, m.eventsDropped,
+		m.leafLookups, m.reloads, m.eventsDropped, m.authFailures, m.auditErrors, m.refused, m.connErrors, m.redactions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registerFuncs(o)
 	return m
@@ -106,7 +125,7 @@ func (m *Metrics) registerFuncs(o MetricsOptions) {
 
 // Observe counts one finished request or tunnel.
 func (m *Metrics) Observe(r *proxy.Record) {
-	lv := []string{r.Decision, r.Reason, r.Class, r.Handler}
+	lv := []string{r.Decision, r.Reason, r.Class, r.Handler, r.Protocol}
 	if m.sandboxLabel {
 		lv = append(lv, r.Sandbox)
 	}
@@ -121,7 +140,23 @@ func (m *Metrics) Observe(r *proxy.Record) {
 	if r.HandlerTimeout {
 		m.handlerTimeouts.WithLabelValues(r.Handler).Inc()
 	}
+	switch r.Reason {
+	case "tls_handshake_failed", "no_common_protocol", "unknown_protocol":
+		m.connErrors.WithLabelValues(r.Reason).Inc()
+	}
+	if r.Redactions > 0 {
+		m.redactions.Add(float64(r.Redactions))
+	}
 }
+
+// AuthFailure counts a 407 (proxy.Options.OnAuthFailure).
+func (m *Metrics) AuthFailure() { m.authFailures.Inc() }
+
+// AuditWriteErrors counts audit lines that could not be written.
+func (m *Metrics) AuditWriteErrors(n int) { m.auditErrors.Add(float64(n)) }
+
+// Refused counts a request stream refused before parsing (proxy.Options.OnRefused).
+func (m *Metrics) Refused(status int) { m.refused.WithLabelValues(strconv.Itoa(status)).Inc() }
 
 // LeafLookup counts a leaf certificate lookup (ca.Options.OnLeaf).
 func (m *Metrics) LeafLookup(hit bool) {

@@ -22,8 +22,8 @@ import (
 
 func record(sandbox, decision string) *proxy.Record {
 	return &proxy.Record{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RequestID: "r-1", Sandbox: sandbox,
-		Class: "default", Method: "GET", Scheme: "https", Host: "example.com", Port: 443, Path: "/p",
-		Decision: decision, Reason: "not_in_allowed_hosts", Status: 403, BytesDown: 90,
+		Class: "default", Protocol: "h2", Method: "GET", Scheme: "https", Host: "example.com", Port: 443, Path: "/p",
+		Decision: decision, Reason: "not_in_allowed_hosts", Status: 403, BytesDown: 90, Redactions: 2,
 		Duration: 1500 * time.Microsecond}
 }
 

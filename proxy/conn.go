@@ -1,49 +1,58 @@
 package proxy
 
 import (
+	"errors"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/sandgate/sandgate/sandbox"
 )
 
-// clientConn is a sandbox's connection to the proxy. It replaces martian's
-// fixed per-request deadline (SetDeadline is ignored) with an idle time-out
-// renewed by traffic, so a long download or event stream is never cut off
-// while it moves, and it is closed when its sandbox is deleted.
+// clientConn is a client's socket, accepted on the proxy or transparent
+// listener. It knows the sandboxes that used it (deleting one closes it),
+// whether it has authenticated yet (connections that have not are the
+// pending ones, capped by proxy.max_pending_connections) and when it was
+// last given a deadline. Deadlines pass straight to the socket: the layers
+// above (h1Conn, TLS, HTTP/2, tunnels) decide them.
 type clientConn struct {
 	net.Conn
 	srv    *Server
-	idle   time.Duration
 	remote namedAddr
-
-	readDL, writeDL atomic.Int64 // unix nanos of the deadline last set
 
 	mu        sync.Mutex
 	sandboxes map[*sandbox.Sandbox]struct{}
-	tunnel    *tunnel
+	pend      *pendingEntry // nil once authenticated (or never pending)
 	closed    bool
 	closeOnce sync.Once
+	cur       *h1Conn // the stream martian serves now (for RoundTrip)
 }
 
-// tunnel is the CONNECT a connection is inside of.
+// tunnel is the CONNECT (or transparent connection) a stream is inside of.
 type tunnel struct {
 	sandbox   *sandbox.Sandbox
-	host      string // normalized CONNECT host
+	host      string // normalized target host
 	port      int
 	authority string // host:port as dialed
-	// plain marks transparent plain HTTP: the host comes from each
+	scheme    string // of inner requests: https, or http for plain HTTP in a tunnel
+	// fromHost marks transparent plain HTTP: the host comes from each
 	// request's Host header, the port from the original destination.
-	plain bool
+	fromHost bool
 }
 
-// newTunnel is the tunnel to host:port for sb.
-func newTunnel(sb *sandbox.Sandbox, host string, port int) *tunnel {
-	return &tunnel{sandbox: sb, host: host, port: port, authority: net.JoinHostPort(host, strconv.Itoa(port))}
+// newTunnel is the tunnel to host:port for sb, carrying scheme.
+func newTunnel(sb *sandbox.Sandbox, host string, port int, scheme string) *tunnel {
+	return &tunnel{sandbox: sb, host: host, port: port, scheme: scheme,
+		authority: net.JoinHostPort(host, strconv.Itoa(port))}
+}
+
+// defaultPort is the port of the tunnel's scheme.
+func (t *tunnel) defaultPort() int {
+	if t.scheme == "http" {
+		return 80
+	}
+	return 443
 }
 
 // hostHeader is the Host header for host:port: the port only when it is not
@@ -64,85 +73,66 @@ func parsePort(s string) (int, bool) {
 	return n, err == nil && n > 0 && n <= 65535
 }
 
-func (c *clientConn) Read(p []byte) (int, error) {
-	c.renew(&c.readDL, c.Conn.SetReadDeadline)
-	return c.Conn.Read(p)
-}
+// errConnClosed is returned by bind on a closed connection.
+var errConnClosed = errors.New("connection closed")
 
-func (c *clientConn) Write(p []byte) (int, error) {
-	c.renew(&c.writeDL, c.Conn.SetWriteDeadline)
-	return c.Conn.Write(p)
-}
-
-// renew pushes a deadline forward; to keep the cost off the hot path it
-// does so only when an eighth of the idle time has passed since the last.
-func (c *clientConn) renew(last *atomic.Int64, set func(time.Time) error) {
-	if c.idle <= 0 {
-		return
-	}
-	now := time.Now()
-	if now.UnixNano()+int64(c.idle) < last.Load()+int64(c.idle/8) {
-		return
-	}
-	dl := now.Add(c.idle)
-	last.Store(dl.UnixNano())
-	_ = set(dl)
-}
-
-// SetDeadline is ignored: martian sets one per request (5 minutes by
-// default), which would cut a long response. The idle time-out applies.
-func (c *clientConn) SetDeadline(time.Time) error      { return nil }
-func (c *clientConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *clientConn) SetWriteDeadline(time.Time) error { return nil }
-
-// hardDeadline sets a real deadline on the socket (a handshake's time-out).
-func (c *clientConn) hardDeadline(t time.Time) {
-	c.readDL.Store(0)
-	c.writeDL.Store(0)
-	_ = c.Conn.SetDeadline(t)
-}
-
-// bind records that sb used this connection, so deleting sb closes it.
-// It reports false when sb is already deleted.
-func (c *clientConn) bind(sb *sandbox.Sandbox) bool {
+// bind records that sb uses this connection, so that deleting sb closes it
+// and the connection counts against sb's max_connections. The first bind
+// also ends the connection's pending (unauthenticated) time.
+func (c *clientConn) bind(sb *sandbox.Sandbox) error {
 	c.mu.Lock()
-	if _, ok := c.sandboxes[sb]; ok || c.closed {
+	if c.closed {
 		c.mu.Unlock()
-		return !c.closed
+		return errConnClosed
 	}
+	if _, ok := c.sandboxes[sb]; ok {
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	if err := sb.Track(c); err != nil {
+		return err
+	}
+	c.mu.Lock()
 	if c.sandboxes == nil {
 		c.sandboxes = make(map[*sandbox.Sandbox]struct{}, 1)
 	}
 	c.sandboxes[sb] = struct{}{}
+	pend := c.pend
+	c.pend = nil
 	c.mu.Unlock()
-	return sb.Track(c) == nil
+	c.srv.pending.remove(pend)
+	return nil
 }
 
-func (c *clientConn) setTunnel(t *tunnel) {
+// serving records the stream martian now serves on this socket.
+func (c *clientConn) serving(h *h1Conn) {
 	c.mu.Lock()
-	c.tunnel = t
+	c.cur = h
 	c.mu.Unlock()
 }
 
-func (c *clientConn) currentTunnel() *tunnel {
+func (c *clientConn) current() *h1Conn {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.tunnel
+	return c.cur
 }
 
-// Close closes the socket once and forgets the connection.
+// Close closes the socket once, forgets the connection and untracks it from
+// its sandboxes.
 func (c *clientConn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		err = c.Conn.Close()
 		c.mu.Lock()
 		c.closed = true
-		sbs := c.sandboxes
-		c.sandboxes = nil
+		sbs, pend := c.sandboxes, c.pend
+		c.sandboxes, c.pend = nil, nil
 		c.mu.Unlock()
 		for sb := range sbs {
 			sb.Untrack(c)
 		}
+		c.srv.pending.remove(pend)
 		c.srv.forget(c)
 	})
 	return err

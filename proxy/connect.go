@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -20,7 +21,8 @@ import (
 // hijackConnect is martian's only request modifier. It takes every CONNECT
 // away from martian (which would dial the target itself) and serves the
 // tunnel to its end before returning, so martian's loop for the outer
-// connection stays parked and never reads from it concurrently.
+// connection stays parked and never reads from it concurrently. A panic
+// ends this connection only.
 func (s *Server) hijackConnect(req *http.Request) error {
 	if req.Method != http.MethodConnect {
 		return nil
@@ -30,20 +32,37 @@ func (s *Server) hijackConnect(req *http.Request) error {
 		return err
 	}
 	defer conn.Close()
-	s.serveConnect(req, conn, brw)
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic("serving a CONNECT", r)
+		}
+	}()
+	c, ok := conn.(*h1Conn)
+	if !ok {
+		writeResponse(brw, closing(badRequest(req, http.StatusInternalServerError, "unexpected connection type")))
+		return nil
+	}
+	s.serveConnect(req, c, brw)
 	return nil
 }
 
-func (s *Server) serveConnect(req *http.Request, conn net.Conn, brw *bufio.ReadWriter) {
+// serveConnect decides a CONNECT: authentication, the connection cap and
+// rate limit, then a raw TCP tunnel (tcp_hosts), a pass-through tunnel
+// (intercept_https: false) or interception.
+func (s *Server) serveConnect(req *http.Request, c *h1Conn, brw *bufio.ReadWriter) {
 	start := time.Now()
-	cc, ok := conn.(*clientConn)
-	if !ok || cc.currentTunnel() != nil {
-		writeResponse(brw, badRequest(req, http.StatusMethodNotAllowed, "CONNECT inside a tunnel is not supported"))
+	if c.tun != nil {
+		writeResponse(brw, closing(badRequest(req, http.StatusMethodNotAllowed, "CONNECT inside a tunnel is not supported")))
 		return
 	}
 	sb, ok := s.authenticate(req.Header)
-	if !ok || !cc.bind(sb) {
+	if !ok {
+		s.authFailed(c.cc)
 		writeResponse(brw, closing(authRequired(req)))
+		return
+	}
+	if res := s.bindConn(c.cc, sb, req, start); res != nil {
+		writeResponse(brw, res)
 		return
 	}
 	host, port, err := connectTarget(req)
@@ -51,92 +70,160 @@ func (s *Server) serveConnect(req *http.Request, conn net.Conn, brw *bufio.ReadW
 		writeResponse(brw, closing(badRequest(req, http.StatusBadRequest, err.Error())))
 		return
 	}
-	rec := s.newRecord(req, sb, start)
-	rec.Method, rec.Scheme, rec.Host, rec.Port = http.MethodConnect, "https", host, port
-	t := newTunnel(sb, host, port)
+	t := newTunnel(sb, host, port, "https")
+	rec := s.connRecord(sb, t, start, protoTCP)
+	if res := s.admit(req, sb, rec); res != nil {
+		s.refuseConnect(brw, rec, res)
+		return
+	}
+	o := sb.Overrides()
+	if rule, ok := policy.MatchTCP(sb.Class, o, host, port); ok {
+		s.tcpTunnel(req, c, brw, t, rec, rule)
+		return
+	}
 	if !sb.Class.Intercept {
-		s.passThrough(req, cc, brw, t, rec)
+		s.passThrough(req, c, brw, t, rec)
 		return
 	}
-	cc.setTunnel(t)
 	writeRaw(brw, "HTTP/1.1 200 Connection established\r\n\r\n")
-	s.intercept(cc, brw, t)
+	s.intercept(c, t, start)
 }
 
-// intercept terminates the sandbox's TLS with a leaf of the sandbox's own CA
-// for the CONNECT host, then hands the TLS connection to martian. Every
-// inner request then comes to RoundTrip, which finds this tunnel again by
-// the connection's remote address.
-func (s *Server) intercept(cc *clientConn, brw *bufio.ReadWriter, t *tunnel) {
-	inner := &peekedConn{clientConn: cc, r: brw.Reader, done: make(chan struct{})}
-	tc := tls.Server(inner, t.sandbox.CA.ServerConfig(t.host))
-	cc.hardDeadline(time.Now().Add(s.opts.HandshakeTimeout))
-	if err := tc.Handshake(); err != nil {
-		s.log.Debug("tls handshake with sandbox failed", "sandbox", t.sandbox.ID, "host", t.host, "err", err)
+// refuseConnect answers a CONNECT with a refusal and records it.
+func (s *Server) refuseConnect(brw *bufio.ReadWriter, rec *Record, res *http.Response) {
+	rec.Status = res.StatusCode
+	res.Header.Set(headerRequestID, rec.RequestID)
+	writeResponse(brw, closing(res))
+	s.finish(rec)
+}
+
+// tcpTunnel joins a CONNECT that tcp_hosts allows as a raw TCP tunnel:
+// denied_hosts first, then the address guard, never interception.
+func (s *Server) tcpTunnel(req *http.Request, c *h1Conn, brw *bufio.ReadWriter, t *tunnel, rec *Record, rule string) {
+	sb := t.sandbox
+	if d, denied := policy.Denied(sb.Class, sb.Overrides(), t.host, t.port); denied {
+		rec.setDecision(d)
+		s.refuseConnect(brw, rec, denyResponse(req, sb.Class.DenyStatus, d.Reason, t.host, sb.ID))
 		return
 	}
-	cc.hardDeadline(time.Time{})
-	if !s.inner.push(tc) {
-		return
-	}
-	<-inner.done
-}
-
-// peekedConn reads what martian buffered after the CONNECT first, and tells
-// the hijacker when martian closes the TLS connection on top of it.
-type peekedConn struct {
-	*clientConn
-	r        io.Reader
-	done     chan struct{}
-	doneOnce sync.Once
-}
-
-func (p *peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
-
-func (p *peekedConn) Close() error {
-	p.doneOnce.Do(func() { close(p.done) })
-	return p.clientConn.Close()
+	rec.Decision, rec.Rule = "allow", rule
+	s.dialAndJoin(req, c, brw, t, rec)
 }
 
 // passThrough serves a CONNECT whose class does not intercept: only the
 // CONNECT host is checked (steps 1 to 3 and 8 to 10), then bytes are copied.
-func (s *Server) passThrough(req *http.Request, cc *clientConn, brw *bufio.ReadWriter, t *tunnel, rec *Record) {
-	defer s.finish(rec)
-	d := policy.Decide(t.sandbox.Class, t.sandbox.Overrides(), t.host, t.port, false)
+func (s *Server) passThrough(req *http.Request, c *h1Conn, brw *bufio.ReadWriter, t *tunnel, rec *Record) {
+	sb := t.sandbox
+	d := policy.Decide(sb.Class, sb.Overrides(), t.host, t.port, false)
 	rec.setDecision(d)
 	if d.Action == policy.Deny {
-		res := denyResponse(req, t.sandbox.Class.DenyStatus, d.Reason, t.host, t.sandbox.ID)
-		rec.Status = res.StatusCode
-		writeResponse(brw, closing(res))
+		s.refuseConnect(brw, rec, denyResponse(req, sb.Class.DenyStatus, d.Reason, t.host, sb.ID))
 		return
 	}
+	s.dialAndJoin(req, c, brw, t, rec)
+}
+
+// dialAndJoin dials the tunnel's target through the guard, answers 200 and
+// joins the two connections; the record is emitted when the tunnel closes.
+func (s *Server) dialAndJoin(req *http.Request, c *h1Conn, brw *bufio.ReadWriter, t *tunnel, rec *Record) {
 	up, err := s.opts.Guard.DialContext(req.Context(), "tcp", t.authority)
 	if err != nil {
 		res := s.upstreamFailure(req, rec, t.sandbox, t.host, err)
-		writeResponse(brw, closing(res))
+		s.refuseConnect(brw, rec, res)
 		return
 	}
-	defer up.Close()
 	rec.Upstream = up.RemoteAddr().String()
 	rec.Status = http.StatusOK
 	writeRaw(brw, "HTTP/1.1 200 Connection established\r\n\r\n")
-	in, out := splice(cc, brw.Reader, up)
-	rec.BytesUp, rec.BytesDown = in, out
+	rec.BytesUp, rec.BytesDown = joinEnds(connEnd(c, brw.Reader), connEnd(up, nil), s.opts.TunnelIdleTimeout)
+	s.finish(rec)
 }
 
-// splice copies both ways until either side ends, then closes both.
-func splice(cc *clientConn, fromClient io.Reader, up net.Conn) (upBytes, downBytes int64) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		downBytes, _ = io.Copy(cc, up)
-		_ = cc.Close()
-	}()
-	upBytes, _ = io.Copy(up, fromClient)
-	_ = up.Close()
-	wg.Wait()
-	return upBytes, downBytes
+// intercept serves an intercepted tunnel after its 200: the first bytes
+// say what it carries. A TLS ClientHello is terminated with a leaf of the
+// sandbox's own CA for the CONNECT host, offering h2 and http/1.1; plain
+// HTTP is served as such, with the CONNECT target as its upstream. Anything
+// else ends the tunnel, with a record that says why.
+func (s *Server) intercept(c *h1Conn, t *tunnel, start time.Time) {
+	br := bufio.NewReaderSize(c, 1024)
+	_ = c.cc.Conn.SetReadDeadline(time.Now().Add(s.opts.HandshakeTimeout))
+	first, err := br.Peek(1)
+	if err != nil {
+		s.connFailed(t, start, reasonTLSFailed, err) // the sandbox hung up before a byte
+		return
+	}
+	stream := &peekedConn{Conn: c, r: br}
+	switch {
+	case first[0] == 0x16: // a TLS handshake record
+		s.serveTLS(stream, c.cc, t, start)
+	case looksLikeHTTP(br):
+		_ = c.cc.Conn.SetReadDeadline(time.Time{})
+		plain := newTunnel(t.sandbox, t.host, t.port, "http")
+		s.serveStream(s.newH1(stream, c.cc, plain))
+	default:
+		s.connFailed(t, start, reasonUnknownProto, errors.New("neither TLS nor HTTP"))
+	}
+}
+
+// serveTLS terminates the sandbox's TLS and serves what ALPN chose: HTTP/2
+// on x/net/http2, HTTP/1.1 on martian; both decide through exchange.
+func (s *Server) serveTLS(stream net.Conn, cc *clientConn, t *tunnel, start time.Time) {
+	tc := tls.Server(stream, t.sandbox.CA.ServerConfig(t.host, "h2", "http/1.1"))
+	_ = cc.Conn.SetDeadline(time.Now().Add(s.opts.HandshakeTimeout))
+	if err := tc.Handshake(); err != nil {
+		reason := reasonTLSFailed
+		if strings.Contains(err.Error(), "application protocol") {
+			reason = reasonNoProtocol
+		}
+		s.connFailed(t, start, reason, err)
+		return
+	}
+	_ = cc.Conn.SetDeadline(time.Time{})
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+		s.serveH2(tc, cc, t)
+		return
+	}
+	s.serveStream(s.newH1(tc, cc, t))
+}
+
+// serveStream hands a stream to martian and waits until martian is done
+// with it.
+func (s *Server) serveStream(h *h1Conn) {
+	h.done = make(chan struct{})
+	if !s.inner.push(h) {
+		return
+	}
+	<-h.done
+}
+
+// connFailed records a tunnel that failed before its first request.
+func (s *Server) connFailed(t *tunnel, start time.Time, reason string, err error) {
+	s.log.Info("tunnel failed before its first request", "sandbox", t.sandbox.ID, "host", t.host, "reason", reason, "err", err.Error())
+	rec := s.connRecord(t.sandbox, t, start, protoTCP)
+	rec.fail(reason)
+	s.finish(rec)
+}
+
+// peekedConn reads what a bufio.Reader peeked first, then the connection.
+type peekedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (p *peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// looksLikeHTTP reports whether the buffered start is an HTTP/1 request line.
+func looksLikeHTTP(br *bufio.Reader) bool {
+	b, _ := br.Peek(8)
+	for i, ch := range b {
+		if ch == ' ' {
+			return i > 0
+		}
+		if ch < 'A' || ch > 'Z' {
+			return false
+		}
+	}
+	return false
 }
 
 // connectTarget parses the CONNECT authority: host:port, port required.
@@ -162,11 +249,6 @@ func (e errBadTarget) Error() string {
 	return "bad CONNECT target " + strconv.Quote(string(e)) + ": want host:port"
 }
 
-func closing(res *http.Response) *http.Response {
-	res.Close = true
-	return res
-}
-
 func writeResponse(w *bufio.ReadWriter, res *http.Response) {
 	_ = res.Write(w)
 	_ = w.Flush()
@@ -177,20 +259,39 @@ func writeRaw(w *bufio.ReadWriter, s string) {
 	_ = w.Flush()
 }
 
-// sameHost compares an inner Host header with the CONNECT target,
-// case-insensitively and ignoring the scheme's default port.
-func sameHost(hostHeader string, t *tunnel, defaultPort int) bool {
-	h, p := hostHeader, ""
-	if i := strings.LastIndexByte(hostHeader, ':'); i >= 0 && !strings.HasSuffix(hostHeader, "]") {
-		h, p = hostHeader[:i], hostHeader[i+1:]
-	}
-	port := defaultPort
-	if p != "" {
-		n, ok := parsePort(p)
-		if !ok {
-			return false
-		}
-		port = n
-	}
-	return hostpat.Normalize(h) == t.host && port == t.port
+// chanListener hands streams whose TLS sandgate terminated (or plain HTTP
+// inside a tunnel) to martian.
+type chanListener struct {
+	ch        chan net.Conn
+	done      chan struct{}
+	closeOnce sync.Once
 }
+
+func newChanListener() *chanListener {
+	return &chanListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *chanListener) push(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *chanListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }

@@ -4,19 +4,27 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sandgate/sandgate/sandbox"
-
 	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
-// Record describes one finished request or tunnel, for the audit log,
-// metrics and the event stream (observe gives it its wire form). It
-// never holds a header value, a query string or a secret.
+// Protocols of a record (the audit line's "protocol" and a metric label).
+const (
+	protoH1  = "h1"
+	protoH2  = "h2"
+	protoWS  = "ws"
+	protoTCP = "tcp"
+)
+
+// Record describes one finished request, tunnel or failed connection, for
+// the audit log, metrics and the event stream (observe gives it its wire
+// form). It never holds a header value, a query string or a secret.
 type Record struct {
 	Time            time.Time
 	RequestID       string
 	Sandbox         string
 	Class           string
+	Protocol        string // h1, h2, ws or tcp
 	Method          string
 	Scheme          string
 	Host            string
@@ -29,24 +37,32 @@ type Record struct {
 	Status          int
 	BytesUp         int64
 	BytesDown       int64
+	Redactions      int64
 	Duration        time.Duration
 	HandlerDuration time.Duration
 	HandlerError    bool
 	HandlerTimeout  bool // the handler error was its time limit
 	Upstream        string
+
+	upload *uploadBody // counts the request body as it passes
 }
 
-func (s *Server) newRecord(req *http.Request, sb *sandbox.Sandbox, start time.Time) *Record {
-	r := &Record{Time: start, RequestID: s.newRequestID(), Method: req.Method}
+func (s *Server) newRecord(req *http.Request, sb *sandbox.Sandbox, start time.Time, proto string) *Record {
+	r := &Record{Time: start, RequestID: s.newRequestID(), Method: req.Method, Protocol: proto}
 	if req.URL != nil {
 		r.Path = req.URL.Path
 	}
 	if sb != nil {
 		r.Sandbox, r.Class = sb.ID, sb.Class.Name
 	}
-	if req.ContentLength > 0 {
-		r.BytesUp = req.ContentLength
-	}
+	return r
+}
+
+// connRecord is the record of a connection that failed before its first
+// request, or of a tunnel: method CONNECT, the target host and port.
+func (s *Server) connRecord(sb *sandbox.Sandbox, t *tunnel, start time.Time, proto string) *Record {
+	r := &Record{Time: start, RequestID: s.newRequestID(), Method: http.MethodConnect, Protocol: proto,
+		Sandbox: sb.ID, Class: sb.Class.Name, Host: t.host, Port: t.port, Scheme: t.scheme}
 	return r
 }
 
@@ -57,9 +73,15 @@ func (r *Record) setDecision(d policy.Decision) {
 	}
 }
 
+// fail marks the record as an error with reason.
+func (r *Record) fail(reason string) { r.Decision, r.Reason = "error", reason }
+
 // finish stamps the duration and hands the record to the observer.
 func (s *Server) finish(r *Record) {
 	r.Duration = time.Since(r.Time)
+	if r.upload != nil {
+		r.BytesUp = r.upload.n.Load()
+	}
 	if s.opts.Observe != nil {
 		s.opts.Observe(r)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Decision header values and reasons of errors (denies use policy reasons).
@@ -15,6 +17,15 @@ const (
 	reasonHandlerError  = "handler_error"
 	reasonUpstreamError = "upstream_error"
 	reasonUpstreamTime  = "upstream_timeout"
+	reasonTruncated     = "upstream_truncated"
+	reasonRateLimited   = "rate_limited"
+	reasonTooManyConns  = "too_many_connections"
+	reasonAudit         = "audit_unavailable"
+	reasonInternal      = "internal_error"
+	reasonUnscannable   = "unscannable_response"
+	reasonTLSFailed     = "tls_handshake_failed"
+	reasonNoProtocol    = "no_common_protocol"
+	reasonUnknownProto  = "unknown_protocol"
 )
 
 // jsonResponse builds a small response that sandgate answers itself.
@@ -39,10 +50,24 @@ type denyBody struct {
 	Sandbox string `json:"sandbox"`
 }
 
-// denyResponse is CONTRACT section 2's deny.
+// denyResponse is the deny of CONTRACT section 2 (a gRPC request gets the
+// gRPC form of it).
 func denyResponse(req *http.Request, status int, reason, host, sandbox string) *http.Response {
+	if isGRPC(req) {
+		return grpcAnswer(req, "deny; reason="+reason, grpcDenyCode(reason), "egress denied: "+reason)
+	}
 	res := jsonResponse(req, status, denyBody{Error: "egress denied", Reason: reason, Host: host, Sandbox: sandbox})
 	res.Header.Set(headerDecision, "deny; reason="+reason)
+	return res
+}
+
+// rateLimited is the 429 of a request over its sandbox's rate.
+func rateLimited(req *http.Request, wait time.Duration, reason, host, sandbox string) *http.Response {
+	res := denyResponse(req, http.StatusTooManyRequests, reason, host, sandbox)
+	if !isGRPC(req) {
+		secs := int64((wait + time.Second - 1) / time.Second)
+		res.Header.Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	}
 	return res
 }
 
@@ -55,8 +80,11 @@ type errorBody struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// errorResponse is a failure that is not a deny: 502/504 with a reason.
+// errorResponse is a failure that is not a deny: 502/503/504 with a reason.
 func errorResponse(req *http.Request, status int, reason string, body errorBody) *http.Response {
+	if isGRPC(req) {
+		return grpcAnswer(req, "error; reason="+reason, grpcErrorCode(reason), body.Error)
+	}
 	body.Reason = reason
 	res := jsonResponse(req, status, body)
 	res.Header.Set(headerDecision, "error; reason="+reason)
@@ -73,4 +101,19 @@ func authRequired(req *http.Request) *http.Response {
 // badRequest answers a request the proxy cannot serve.
 func badRequest(req *http.Request, status int, msg string) *http.Response {
 	return jsonResponse(req, status, errorBody{Error: msg})
+}
+
+func closing(res *http.Response) *http.Response {
+	res.Close = true
+	return res
+}
+
+// isGRPC reports a gRPC request (content-type application/grpc...).
+func isGRPC(req *http.Request) bool {
+	if req == nil {
+		return false
+	}
+	ct := req.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/grpc") &&
+		(len(ct) == len("application/grpc") || ct[len("application/grpc")] == '+' || ct[len("application/grpc")] == ';')
 }

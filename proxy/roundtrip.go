@@ -2,212 +2,121 @@ package proxy
 
 import (
 	"errors"
+	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/sandgate/sandgate/sandbox"
-
-	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/engine/hostpat"
-	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
-// RoundTrip is where martian hands over every request that is not a
-// CONNECT: plain absolute-form requests and the inner requests of
+// RoundTrip is where martian hands over every HTTP/1.1 request that is not
+// a CONNECT: plain absolute-form requests and the inner requests of
 // intercepted tunnels. It never returns an error (martian would answer with
-// a 502 of its own that names the error): every outcome is a response.
-func (s *Server) RoundTrip(req *http.Request) (*http.Response, error) {
+// a 502 of its own that names the error, and fails open on a modifier's):
+// every outcome is a response. A panic is contained here: the request gets
+// 502 internal_error and its connection is closed.
+func (s *Server) RoundTrip(req *http.Request) (res *http.Response, err error) {
 	start := time.Now()
 	cc := s.lookup(req.RemoteAddr)
 	if cc == nil {
 		return closing(badRequest(req, http.StatusBadRequest, "unknown connection")), nil
 	}
-	var t *tunnel
-	var sb *sandbox.Sandbox
-	if t = cc.currentTunnel(); t != nil {
-		sb = t.sandbox
-		if sb.Deleted() {
-			return closing(authRequired(req)), nil
+	c := cc.current()
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic("serving a request", r)
+			res = closing(errorResponse(req, http.StatusBadGateway, reasonInternal, errorBody{Error: "internal error"}))
 		}
-	} else {
-		var ok bool
-		if sb, ok = s.authenticate(req.Header); !ok || !cc.bind(sb) {
-			return authRequired(req), nil
+		c.startResponse()
+		if c.closeAfter.Swap(false) {
+			res.Close = true
 		}
-	}
-	rec := s.newRecord(req, sb, start)
-	res := s.exchange(req, sb, t, rec)
-	rec.Status = res.StatusCode
-	prepareResponse(res)
-	res.Header.Set(headerRequestID, rec.RequestID)
-	res.Body = &finishBody{rc: res.Body, srv: s, rec: rec, stream: res.ContentLength < 0}
-	return res, nil
+	}()
+	return s.serveH1(c, req, start), nil
 }
 
-// exchange runs the decision order for one authenticated request.
-func (s *Server) exchange(req *http.Request, sb *sandbox.Sandbox, t *tunnel, rec *Record) *http.Response {
-	cleanHeaders(req.Header)
-	out, host, port, res := s.outgoing(req, t, rec)
+// serveH1 identifies the sandbox of an HTTP/1.1 request, admits it and
+// runs the decision path; the response is framed for martian to write.
+func (s *Server) serveH1(c *h1Conn, req *http.Request, start time.Time) *http.Response {
+	sb, res := s.identifyH1(c, req, start)
 	if res != nil {
 		return res
 	}
-	rec.Scheme, rec.Host, rec.Port = out.URL.Scheme, host, port
-	d := policy.Decide(sb.Class, sb.Overrides(), host, port, true)
-	rec.setDecision(d)
-	switch d.Action {
-	case policy.Forward:
-		return s.forward(out, rec, sb, host)
-	case policy.Run:
-		return s.runHandler(req, out, rec, sb, host, d.Binding)
+	rec := s.newRecord(req, sb, start, protoH1)
+	if res = s.admit(req, sb, rec); res == nil {
+		res = s.exchange(req, sb, c.tun, rec, c.sendContinue)
 	}
-	return denyResponse(req, sb.Class.DenyStatus, d.Reason, host, sb.ID)
+	if res.StatusCode == http.StatusSwitchingProtocols && upgraded(res) {
+		return s.joinUpgrade(c, req, res, rec)
+	}
+	rec.Status = res.StatusCode
+	prepareResponse(res)
+	res.Header.Set(headerRequestID, rec.RequestID)
+	fb := &finishBody{rc: res.Body, srv: s, rec: rec, ctx: req.Context(), stream: res.ContentLength < 0,
+		onTruncate: func() { _ = c.Close() }}
+	if rec.upload.unread() {
+		// A refused "Expect: 100-continue" request: the sandbox may never
+		// send the body, so the connection ends with this answer.
+		res.Close = true
+		fb.onClose = func() { _ = c.Close() }
+	}
+	res.Body = fb
+	return res
 }
 
-// outgoing builds the upstream request. Inside a tunnel the CONNECT target
-// is dialed and an inner Host that names another host gets 421; for plain
-// HTTP the absolute URL is authoritative and Host is set from it.
-//
-// The copy is shallow but for the URL: the header map is shared with req,
-// which nothing reads after this (a handler copies it before its first
-// change). Its context carries the trace that fills rec.Upstream, and so
-// does every request a handler derives from it.
-func (s *Server) outgoing(req *http.Request, t *tunnel, rec *Record) (*http.Request, string, int, *http.Response) {
-	out := req.WithContext(withUpstreamTrace(req.Context(), rec))
-	u := *req.URL
-	out.URL = &u
-	out.RequestURI = ""
-	out.Close = false
-	if t != nil && t.plain {
-		host, port, res := transparentOutgoing(req, out, t)
-		return out, host, port, res
-	}
-	if t != nil {
-		if !sameHost(req.Host, t, 443) {
-			return nil, "", 0, badRequest(req, http.StatusMisdirectedRequest,
-				"misdirected request: Host "+strconv.Quote(req.Host)+" is not the CONNECT target "+t.authority)
+// identifyH1 finds the sandbox of a request: the tunnel's, or the one its
+// Proxy-Authorization names. A refusal comes back as the response.
+func (s *Server) identifyH1(c *h1Conn, req *http.Request, start time.Time) (*sandbox.Sandbox, *http.Response) {
+	if c.tun != nil {
+		if c.tun.sandbox.Deleted() {
+			return nil, closing(authRequired(req))
 		}
-		out.URL.Scheme, out.URL.Host = "https", t.authority
-		out.Host = hostHeader(t.host, t.port, 443)
-		return out, t.host, t.port, nil
+		return c.tun.sandbox, nil
 	}
-	scheme, ok := absoluteScheme(req.RequestURI)
-	if !ok || req.URL.Host == "" {
-		return nil, "", 0, badRequest(req, http.StatusBadRequest,
-			"sandgate is a proxy: send absolute-form requests (GET http://host/path) or CONNECT host:port")
+	sb, ok := s.authenticate(req.Header)
+	if !ok {
+		s.authFailed(c.cc)
+		return nil, authRequired(req)
 	}
-	out.URL.Scheme = scheme
-	host := hostpat.Normalize(out.URL.Hostname())
-	port := 80
-	if scheme == "https" {
-		port = 443
+	if res := s.bindConn(c.cc, sb, req, start); res != nil {
+		return nil, res
 	}
-	if p := out.URL.Port(); p != "" {
-		n, ok := parsePort(p)
-		if !ok {
-			return nil, "", 0, badRequest(req, http.StatusBadRequest, "bad port in "+strconv.Quote(out.URL.Host))
-		}
-		port = n
-	}
-	out.Host = out.URL.Host
-	return out, host, port, nil
+	return sb, nil
 }
 
-func absoluteScheme(uri string) (string, bool) {
+// bindConn ties an authenticated sandbox to the connection; past the
+// sandbox's max_connections the request gets 429 and the connection ends.
+func (s *Server) bindConn(cc *clientConn, sb *sandbox.Sandbox, req *http.Request, start time.Time) *http.Response {
+	err := cc.bind(sb)
 	switch {
-	case len(uri) > 7 && strings.EqualFold(uri[:7], "http://"):
-		return "http", true
-	case len(uri) > 8 && strings.EqualFold(uri[:8], "https://"):
-		return "https", true
+	case err == nil:
+		return nil
+	case errors.Is(err, sandbox.ErrTooManyConns):
+		rec := s.newRecord(req, sb, start, protoH1)
+		rec.Decision, rec.Reason, rec.Status = "deny", reasonTooManyConns, http.StatusTooManyRequests
+		rec.Host, rec.Port = requestTarget(req)
+		s.finish(rec)
+		return closing(rateLimited(req, time.Second, reasonTooManyConns, rec.Host, sb.ID))
 	}
-	return "", false
+	return closing(authRequired(req))
 }
 
-// forward sends the request upstream unchanged.
-func (s *Server) forward(out *http.Request, rec *Record, sb *sandbox.Sandbox, host string) *http.Response {
-	res, err := s.opts.Transport.RoundTrip(out)
-	if err != nil {
-		return s.upstreamFailure(out, rec, sb, host, err)
+// admit applies what comes before step 2 of the decision order for an
+// authenticated request: an audit log that must be written, and the
+// sandbox's rate limit. A refusal is recorded and returned.
+func (s *Server) admit(req *http.Request, sb *sandbox.Sandbox, rec *Record) *http.Response {
+	host, _ := requestTarget(req)
+	if s.opts.AuditRequired && s.opts.AuditOK != nil && !s.opts.AuditOK() {
+		rec.fail(reasonAudit)
+		return errorResponse(req, http.StatusServiceUnavailable, reasonAudit, errorBody{
+			Error: "the audit log cannot be written; requests are refused until it can", Host: host, Sandbox: sb.ID})
 	}
-	removeHopHeaders(res.Header)
-	return res
-}
-
-// runHandler runs the bound handler on the snapshot current at the start of
-// the request.
-func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *sandbox.Sandbox, host string, b *policy.Binding) *http.Response {
-	rec.Handler = b.Handler
-	var runner engine.Runner
-	if s.opts.Engine != nil {
-		runner = s.opts.Engine()
+	if ok, wait := sb.Allow(); !ok {
+		rec.Decision, rec.Reason = "deny", reasonRateLimited
+		return rateLimited(req, wait, reasonRateLimited, host, sb.ID)
 	}
-	call := &engine.Call{Handler: b.Handler, Params: b.Params, Request: out,
-		SandboxID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, RequestID: rec.RequestID, RateLimit: sb.Buckets}
-	hstart := time.Now()
-	var result engine.Result
-	err := engine.ErrUnknownHandler
-	if runner != nil {
-		result, err = runner.Run(out.Context(), call)
-	}
-	rec.HandlerDuration = time.Since(hstart)
-	if err != nil {
-		return s.handlerFailure(req, rec, sb, host, b.Handler, err)
-	}
-	if result.Deny {
-		rec.Decision, rec.Reason = "deny", result.Reason
-		return denyResponse(req, sb.Class.DenyStatus, result.Reason, host, sb.ID)
-	}
-	res := result.Response
-	if res == nil {
-		return s.handlerFailure(req, rec, sb, host, b.Handler, errors.New("handler returned no response"))
-	}
-	if res.Header == nil {
-		res.Header = http.Header{}
-	}
-	removeHopHeaders(res.Header)
-	if res.Body == nil {
-		res.Body = http.NoBody
-	}
-	return res
-}
-
-func (s *Server) handlerFailure(req *http.Request, rec *Record, sb *sandbox.Sandbox, host, handler string, err error) *http.Response {
-	var fe *engine.FetchError
-	if errors.As(err, &fe) {
-		return s.upstreamFailure(req, rec, sb, host, fe.Err)
-	}
-	rec.Decision, rec.Reason = "error", reasonHandlerError
-	rec.HandlerError, rec.HandlerTimeout = true, isHandlerTimeout(err)
-	s.log.Error("handler failed", "request_id", rec.RequestID, "sandbox", sb.ID, "handler", handler, "host", host, "err", err.Error())
-	return errorResponse(req, http.StatusBadGateway, reasonHandlerError, errorBody{
-		Error: "handler " + handler + " failed; see the gateway log for request " + rec.RequestID,
-		Host:  host, Sandbox: sb.ID, Handler: handler, RequestID: rec.RequestID})
-}
-
-// isHandlerTimeout reports whether err is a handler stopped at its time limit.
-func isHandlerTimeout(err error) bool {
-	var he *engine.HandlerError
-	return errors.As(err, &he) && he.Timeout
-}
-
-// upstreamFailure maps a dial or round-trip error: a guard refusal is a
-// deny (private_address), a time-out 504, anything else 502.
-func (s *Server) upstreamFailure(req *http.Request, rec *Record, sb *sandbox.Sandbox, host string, err error) *http.Response {
-	if isAddressError(err) {
-		rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
-		return denyResponse(req, sb.Class.DenyStatus, policy.ReasonPrivate, host, sb.ID)
-	}
-	rec.Decision = "error"
-	s.log.Warn("upstream failed", "request_id", rec.RequestID, "sandbox", sb.ID, "host", host, "err", err.Error())
-	if isTimeout(err) {
-		rec.Reason = reasonUpstreamTime
-		return errorResponse(req, http.StatusGatewayTimeout, reasonUpstreamTime, errorBody{
-			Error: "upstream did not answer in time", Host: host, Sandbox: sb.ID, RequestID: rec.RequestID})
-	}
-	rec.Reason = reasonUpstreamError
-	return errorResponse(req, http.StatusBadGateway, reasonUpstreamError, errorBody{
-		Error: "upstream error: " + upstreamErrorKind(err), Host: host, Sandbox: sb.ID, RequestID: rec.RequestID})
+	return nil
 }
 
 // prepareResponse frames a response for the sandbox's connection: an
@@ -222,4 +131,26 @@ func prepareResponse(res *http.Response) {
 	if res.Body == nil {
 		res.Body = http.NoBody
 	}
+}
+
+// requestTarget is the host (normalized, no port) and port a request names,
+// for the records and deny bodies of refusals made before its outgoing
+// request is built.
+func requestTarget(req *http.Request) (string, int) {
+	host, portStr := req.URL.Hostname(), req.URL.Port()
+	if host == "" {
+		h, p, err := net.SplitHostPort(req.Host)
+		if err != nil {
+			h, p = req.Host, ""
+		}
+		host, portStr = h, p
+	}
+	port := 443
+	if req.URL.Scheme == "http" {
+		port = 80
+	}
+	if n, ok := parsePort(portStr); ok {
+		port = n
+	}
+	return hostpat.Normalize(host), port
 }

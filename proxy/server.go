@@ -14,15 +14,16 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sandgate/sandgate/sandbox"
-
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
+	"golang.org/x/net/http2"
 
 	"github.com/sandgate/sandgate/engine"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
-// Options configures a Server.
+// Options configures a Server. Zero limits take the defaults of the
+// config file (proxy.* keys).
 type Options struct {
 	Registry *sandbox.Registry
 	// Engine returns the current handler snapshot; a request keeps the one
@@ -32,29 +33,88 @@ type Options struct {
 	Transport http.RoundTripper
 	// Guard dials tunnels that are not intercepted.
 	Guard *Guard
-	// IdleTimeout closes a client connection with no traffic (0: never).
+	// IdleTimeout closes a connection with no traffic, and bounds the wait
+	// for a keep-alive connection's next request (0: never).
 	IdleTimeout time.Duration
+	// TunnelIdleTimeout closes a joined WebSocket or TCP tunnel in which
+	// neither side moved a byte for this long (0: IdleTimeout).
+	TunnelIdleTimeout time.Duration
+	// HeaderTimeout bounds a request head from its first byte (default 10s).
+	HeaderTimeout time.Duration
+	// MaxHeaderBytes bounds a request line plus headers (default 64 KiB).
+	MaxHeaderBytes int
 	// HandshakeTimeout bounds the TLS handshake with the sandbox (default 10s).
 	HandshakeTimeout time.Duration
-	// MaxConns caps open client connections (0: no cap).
+	// MaxConns caps open client connections (0: no cap). At the cap, the
+	// oldest connection that has not authenticated yet makes room.
 	MaxConns int
+	// MaxPendingConns caps connections that have not authenticated yet;
+	// past it the oldest are closed (0: no cap).
+	MaxPendingConns int
+	// H2MaxConcurrentStreams, H2StreamWindow and H2ConnWindow bound an
+	// HTTP/2 connection (defaults 100, 1 MiB, 4 MiB).
+	H2MaxConcurrentStreams int
+	H2StreamWindow         int
+	H2ConnWindow           int
+	// AuditRequired refuses requests (503 audit_unavailable) while AuditOK
+	// reports false.
+	AuditRequired bool
+	AuditOK       func() bool
 	// Logger is the server log. If nil, slog.Default() is used.
 	Logger *slog.Logger
 	// Observe receives one record per finished request or tunnel (audit
 	// log, metrics, events). If nil, records are dropped.
 	Observe func(*Record)
+	// OnAuthFailure, if non-nil, counts every 407.
+	OnAuthFailure func()
+	// OnRefused, if non-nil, counts every request stream refused before it
+	// was parsed (a malformed or oversized head), by status (0: inside a body).
+	OnRefused func(status int)
 }
 
-// Server is the explicit proxy.
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = 10 * time.Second
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 64 << 10
+	}
+	if o.TunnelIdleTimeout <= 0 {
+		o.TunnelIdleTimeout = o.IdleTimeout
+	}
+	if o.H2MaxConcurrentStreams <= 0 {
+		o.H2MaxConcurrentStreams = 100
+	}
+	if o.H2StreamWindow <= 0 {
+		o.H2StreamWindow = 1 << 20
+	}
+	if o.H2ConnWindow <= 0 {
+		o.H2ConnWindow = 4 << 20
+	}
+}
+
+// Server is the data plane: the explicit proxy (served by martian for
+// HTTP/1.1), interception of CONNECT tunnels (HTTP/1.1, HTTP/2, plain
+// HTTP), WebSocket and raw TCP tunnels, and the transparent listener.
 type Server struct {
-	opts  Options
-	reg   *sandbox.Registry
-	log   *slog.Logger
-	mp    *martian.Proxy
-	inner *chanListener
+	opts   Options
+	reg    *sandbox.Registry
+	log    *slog.Logger
+	mp     *martian.Proxy
+	inner  *chanListener
+	h2     *http2.Server
+	h2base *http.Server
 
 	conns    sync.Map // remote address -> *clientConn
 	nconns   atomic.Int64
+	pending  pendingList
+	authLog  authLog
 	reqSeq   atomic.Uint64
 	reqBase  string
 	closing  atomic.Bool
@@ -64,17 +124,22 @@ type Server struct {
 
 // New builds a server; Serve starts it.
 func New(opts Options) *Server {
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.HandshakeTimeout == 0 {
-		opts.HandshakeTimeout = 10 * time.Second
-	}
+	opts.defaults()
 	mlog.SetLevel(mlog.Silent)
 	s := &Server{opts: opts, reg: opts.Registry, log: opts.Logger, inner: newChanListener()}
+	s.pending.max = opts.MaxPendingConns
+	s.authLog.log = opts.Logger
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	s.reqBase = hex.EncodeToString(b)
+	s.h2 = &http2.Server{
+		MaxConcurrentStreams:         uint32(opts.H2MaxConcurrentStreams),
+		MaxUploadBufferPerStream:     int32(opts.H2StreamWindow),
+		MaxUploadBufferPerConnection: int32(opts.H2ConnWindow),
+		IdleTimeout:                  opts.IdleTimeout,
+	}
+	s.h2base = &http.Server{MaxHeaderBytes: opts.MaxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
 	mp := martian.NewProxy()
 	mp.SetRoundTripper(s)
 	mp.SetRequestModifier(martian.RequestModifierFunc(s.hijackConnect))
@@ -109,6 +174,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		_ = l.Close()
 	}
 	s.listenMu.Unlock()
+	s.authLog.stop()
 	done := make(chan struct{})
 	go func() {
 		s.mp.Close()
@@ -133,6 +199,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // OpenConns is the number of open client connections.
 func (s *Server) OpenConns() int64 { return s.nconns.Load() }
 
+// PendingConns is the number of connections that have not authenticated.
+func (s *Server) PendingConns() int { return s.pending.Len() }
+
 func (s *Server) lookup(remote string) *clientConn {
 	if v, ok := s.conns.Load(remote); ok {
 		return v.(*clientConn)
@@ -141,7 +210,7 @@ func (s *Server) lookup(remote string) *clientConn {
 }
 
 func (s *Server) forget(c *clientConn) {
-	s.conns.CompareAndDelete(c.RemoteAddr().String(), c)
+	s.conns.CompareAndDelete(c.remote.s, c)
 	s.nconns.Add(-1)
 }
 
@@ -160,13 +229,24 @@ func (s *Server) newRequestID() string {
 	return b.String()
 }
 
-// trackingListener wraps accepted connections in clientConn.
+// wrap tracks an accepted connection.
+func (s *Server) wrap(c net.Conn) *clientConn {
+	// The address is formatted once: martian asks for it on every request.
+	remote := namedAddr{Addr: c.RemoteAddr(), s: c.RemoteAddr().String()}
+	cc := &clientConn{Conn: c, srv: s, remote: remote}
+	s.nconns.Add(1)
+	s.conns.Store(remote.s, cc)
+	return cc
+}
+
+// trackingListener turns accepted connections into streams martian serves.
 type trackingListener struct {
 	net.Listener
 	srv *Server
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
+	s := l.srv
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
@@ -176,57 +256,23 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 			_ = tc.SetKeepAlive(true)
 			_ = tc.SetKeepAlivePeriod(time.Minute)
 		}
-		if max := l.srv.opts.MaxConns; max > 0 && l.srv.nconns.Load() >= int64(max) {
-			l.srv.log.Warn("connection refused: proxy.max_connections reached", "remote", c.RemoteAddr().String(), "max", max)
-			_ = c.Close()
-			continue
+		if max := s.opts.MaxConns; max > 0 && s.nconns.Load() >= int64(max) {
+			old := s.pending.popOldest()
+			if old == nil {
+				s.log.Warn("connection refused: proxy.max_connections reached", "remote", c.RemoteAddr().String(), "max", max)
+				_ = c.Close()
+				continue
+			}
+			_ = old.Close()
 		}
-		return l.srv.wrap(c), nil
+		cc := s.wrap(c)
+		entry, evict := s.pending.add(cc)
+		cc.mu.Lock()
+		cc.pend = entry
+		cc.mu.Unlock()
+		for _, e := range evict {
+			_ = e.Close()
+		}
+		return s.newH1(cc, cc, nil), nil
 	}
 }
-
-func (s *Server) wrap(c net.Conn) *clientConn {
-	// The address is formatted once: martian asks for it on every request.
-	remote := namedAddr{Addr: c.RemoteAddr(), s: c.RemoteAddr().String()}
-	cc := &clientConn{Conn: c, srv: s, idle: s.opts.IdleTimeout, remote: remote}
-	s.nconns.Add(1)
-	s.conns.Store(remote.s, cc)
-	return cc
-}
-
-// chanListener hands connections whose TLS sandgate terminated to martian,
-// which serves them as intercepted (https) sessions.
-type chanListener struct {
-	ch        chan net.Conn
-	done      chan struct{}
-	closeOnce sync.Once
-}
-
-func newChanListener() *chanListener {
-	return &chanListener{ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *chanListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) push(c net.Conn) bool {
-	select {
-	case l.ch <- c:
-		return true
-	case <-l.done:
-		return false
-	}
-}
-
-func (l *chanListener) Close() error {
-	l.closeOnce.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }

@@ -1,16 +1,21 @@
 package proxy
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http/httputil"
 	"reflect"
 	"sync"
 )
 
-// finishBody wraps every response body martian writes to the sandbox: it
-// counts bytes, emits the request's record when martian closes it, and,
-// for responses of unknown length (chunked, event streams), flushes after
-// every read so that each event reaches the sandbox as it arrives.
+// finishBody wraps every response body on its way to the sandbox. It
+// counts bytes, notices an upstream that cuts the body short (the record
+// becomes an error, upstream_truncated, and onTruncate cuts the sandbox's
+// side short too), and emits the request's record when the body is closed.
+// For responses of unknown length (chunked, event streams) it flushes
+// after every read when martian writes it, so that each event reaches the
+// sandbox as it arrives.
 //
 // martian writes a response with res.Write into a bufio.Writer it flushes
 // only at the end. net/http copies a chunked body with io.Copy into its
@@ -20,20 +25,57 @@ type finishBody struct {
 	rc     io.ReadCloser
 	srv    *Server
 	rec    *Record
+	ctx    context.Context // the request's: a read error after it ended is the client going away
 	stream bool
 	n      int64
-	once   sync.Once
+	// onTruncate, if non-nil, is called once when the upstream body fails.
+	onTruncate func()
+	// onClose, if non-nil, is called when the body is closed, before the record is emitted.
+	onClose func()
+	once    sync.Once
+	failed  bool
+	panicky bool // a panic while reading: the connection is closed
 }
 
-func (b *finishBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
+func (b *finishBody) Read(p []byte) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.srv.logPanic("reading a response body", r)
+			b.panicky = true
+			b.cut(reasonInternal)
+			n, err = 0, errPanicked
+		}
+	}()
+	n, err = b.rc.Read(p)
 	b.n += int64(n)
+	if err != nil && err != io.EOF && !b.failed {
+		if b.ctx != nil && b.ctx.Err() != nil {
+			return n, err // the sandbox went away; nothing was cut upstream
+		}
+		b.srv.log.Warn("upstream cut the response short", "request_id", b.rec.RequestID, "sandbox", b.rec.Sandbox,
+			"host", b.rec.Host, "bytes", b.n, "err", err.Error())
+		b.cut(reasonTruncated)
+	}
 	return n, err
+}
+
+var errPanicked = errors.New("proxy: internal error while serving the response")
+
+// cut records the failure and cuts the sandbox's side short.
+func (b *finishBody) cut(reason string) {
+	b.failed = true
+	b.rec.fail(reason)
+	if b.onTruncate != nil {
+		b.onTruncate()
+	}
 }
 
 func (b *finishBody) Close() error {
 	err := b.rc.Close()
 	b.once.Do(func() {
+		if b.onClose != nil {
+			b.onClose()
+		}
 		b.rec.BytesDown = b.n
 		b.srv.finish(b.rec)
 	})

@@ -2,7 +2,11 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/tls"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -11,16 +15,18 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/sandgate/sandgate/sandbox"
-
 	"github.com/sandgate/sandgate/engine/hostpat"
+	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // ServeTransparent accepts connections redirected by the host's firewall
 // (iptables REDIRECT) on l. The sandbox is the one created with the
-// connection's source address; the destination is SO_ORIGINAL_DST; the host
-// is the TLS ClientHello's SNI or the HTTP Host header. Anything else, and
-// connections from unknown sources, are closed.
+// connection's source address; the destination is SO_ORIGINAL_DST. A
+// destination that tcp_hosts allows is joined as raw TCP; otherwise the
+// first bytes say what it is: TLS (the host is the ClientHello's SNI),
+// plain HTTP (the host is each request's Host) or neither (closed, with a
+// record that says so). Connections from unknown sources are closed.
 func (s *Server) ServeTransparent(l net.Listener) error {
 	s.listenMu.Lock()
 	s.lns = append(s.lns, l)
@@ -31,7 +37,8 @@ func (s *Server) ServeTransparent(l net.Listener) error {
 			if s.closing.Load() {
 				return nil
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
@@ -42,6 +49,12 @@ func (s *Server) ServeTransparent(l net.Listener) error {
 }
 
 func (s *Server) serveTransparent(c net.Conn) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic("serving a transparent connection", r)
+			_ = c.Close()
+		}
+	}()
 	src, ok := addrOf(c.RemoteAddr())
 	sb, known := s.reg.BySource(src)
 	if !ok || !known {
@@ -52,66 +65,176 @@ func (s *Server) serveTransparent(c net.Conn) {
 	dst := originalDst(c)
 	cc := s.wrap(c)
 	defer cc.Close()
-	if !cc.bind(sb) {
+	start := time.Now()
+	t := newTunnel(sb, dst.Addr().Unmap().String(), int(dst.Port()), "https")
+	if err := cc.bind(sb); err != nil {
+		if errors.Is(err, sandbox.ErrTooManyConns) {
+			rec := s.connRecord(sb, t, start, protoTCP)
+			rec.Decision, rec.Reason = "deny", reasonTooManyConns
+			s.finish(rec)
+		}
 		return
 	}
-	br := bufio.NewReader(cc)
-	cc.hardDeadline(time.Now().Add(s.opts.HandshakeTimeout))
+	if rule, ok := policy.MatchTCP(sb.Class, sb.Overrides(), t.host, t.port); ok {
+		s.transparentTCP(cc, t, start, rule)
+		return
+	}
+	br := bufio.NewReaderSize(cc, 1024)
+	_ = cc.SetReadDeadline(time.Now().Add(s.opts.HandshakeTimeout))
 	first, err := br.Peek(1)
 	if err != nil {
 		return
 	}
-	if first[0] == 0x16 { // a TLS handshake record
-		s.transparentTLS(cc, br, sb, dst)
-		return
-	}
-	if !looksLikeHTTP(br) {
-		s.log.Info("transparent: refusing non-HTTP traffic", "sandbox", sb.ID, "dst", dst.String())
-		return
-	}
-	cc.hardDeadline(time.Time{})
-	cc.setTunnel(&tunnel{sandbox: sb, port: int(dst.Port()), plain: true})
-	inner := &peekedConn{clientConn: cc, r: br, done: make(chan struct{})}
-	if s.inner.push(inner) {
-		<-inner.done
+	stream := &peekedConn{Conn: cc, r: br}
+	switch {
+	case first[0] == 0x16:
+		s.transparentTLS(stream, br, cc, sb, dst, start)
+	case looksLikeHTTP(br):
+		_ = cc.SetReadDeadline(time.Time{})
+		plain := &tunnel{sandbox: sb, port: int(dst.Port()), scheme: "http", fromHost: true}
+		s.serveStream(s.newH1(stream, cc, plain))
+	default:
+		s.connFailed(t, start, reasonUnknownProto, errors.New("neither TLS nor HTTP, and tcp_hosts does not allow it"))
 	}
 }
 
-func (s *Server) transparentTLS(cc *clientConn, br *bufio.Reader, sb *sandbox.Sandbox, dst netip.AddrPort) {
-	inner := &peekedConn{clientConn: cc, r: br, done: make(chan struct{})}
+// transparentTCP joins a redirected connection that tcp_hosts allows:
+// it counts as one request, denied_hosts and the address guard first.
+func (s *Server) transparentTCP(cc *clientConn, t *tunnel, start time.Time, rule string) {
+	sb := t.sandbox
+	rec := s.connRecord(sb, t, start, protoTCP)
+	if ok, _ := sb.Allow(); !ok {
+		rec.Decision, rec.Reason = "deny", reasonRateLimited
+		s.finish(rec)
+		return
+	}
+	if d, denied := policy.Denied(sb.Class, sb.Overrides(), t.host, t.port); denied {
+		rec.setDecision(d)
+		s.finish(rec)
+		return
+	}
+	up, err := s.opts.Guard.DialContext(context.Background(), "tcp", t.authority)
+	if err != nil {
+		rec.Decision, rec.Reason = "error", reasonUpstreamError
+		if isAddressError(err) {
+			rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
+		}
+		s.finish(rec)
+		return
+	}
+	rec.Decision, rec.Rule, rec.Status, rec.Upstream = "allow", rule, http.StatusOK, up.RemoteAddr().String()
+	rec.BytesUp, rec.BytesDown = joinEnds(connEnd(cc, nil), connEnd(up, nil), s.opts.TunnelIdleTimeout)
+	s.finish(rec)
+}
+
+// transparentTLS terminates a redirected TLS connection with the sandbox's
+// CA for the ClientHello's SNI (the original destination's IP when there is
+// none) and dials that host on the original port. A class that does not
+// intercept gets the SNI host checked and the bytes passed through.
+func (s *Server) transparentTLS(stream net.Conn, br *bufio.Reader, cc *clientConn, sb *sandbox.Sandbox, dst netip.AddrPort, start time.Time) {
 	port := int(dst.Port())
-	cfg := &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-		host := hostpat.Normalize(hello.ServerName)
-		if host == "" {
-			host = dst.Addr().Unmap().String()
+	hostFor := func(sni string) string {
+		if h := hostpat.Normalize(sni); h != "" {
+			return h
 		}
-		cc.setTunnel(newTunnel(sb, host, port))
-		return sb.CA.ServerConfig(host), nil
-	}}
-	tc := tls.Server(inner, cfg)
-	if err := tc.Handshake(); err != nil {
-		s.log.Debug("transparent: tls handshake failed", "sandbox", sb.ID, "err", err)
+		return dst.Addr().Unmap().String()
+	}
+	if !sb.Class.Intercept {
+		s.transparentPassThrough(cc, br, sb, hostFor, port, start)
 		return
 	}
-	cc.hardDeadline(time.Time{})
-	if s.inner.push(tc) {
-		<-inner.done
+	var t *tunnel
+	cfg := &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		t = newTunnel(sb, hostFor(hello.ServerName), port, "https")
+		return sb.CA.ServerConfig(t.host, "h2", "http/1.1"), nil
+	}}
+	tc := tls.Server(stream, cfg)
+	if err := tc.Handshake(); err != nil {
+		if t == nil {
+			t = newTunnel(sb, hostFor(""), port, "https")
+		}
+		reason := reasonTLSFailed
+		if bytes.Contains([]byte(err.Error()), []byte("application protocol")) {
+			reason = reasonNoProtocol
+		}
+		s.connFailed(t, start, reason, err)
+		return
 	}
+	_ = cc.SetDeadline(time.Time{})
+	if tc.ConnectionState().NegotiatedProtocol == "h2" {
+		s.serveH2(tc, cc, t)
+		return
+	}
+	s.serveStream(s.newH1(tc, cc, t))
 }
 
-// looksLikeHTTP reports whether the buffered start is an HTTP/1 request line.
-func looksLikeHTTP(br *bufio.Reader) bool {
-	b, _ := br.Peek(8)
-	for i, ch := range b {
-		if ch == ' ' {
-			return i > 0
-		}
-		if ch < 'A' || ch > 'Z' {
-			return false
-		}
+// transparentPassThrough reads the ClientHello's SNI without terminating
+// TLS, decides on that host (steps 1 to 3 and 8 to 10) and, if allowed,
+// replays the ClientHello to the upstream and joins the two.
+func (s *Server) transparentPassThrough(cc *clientConn, br *bufio.Reader, sb *sandbox.Sandbox, hostFor func(string) string, port int, start time.Time) {
+	var seen bytes.Buffer
+	sni, _ := clientHelloSNI(io.TeeReader(br, &seen))
+	t := newTunnel(sb, hostFor(sni), port, "https")
+	rec := s.connRecord(sb, t, start, protoTCP)
+	defer s.finish(rec)
+	if ok, _ := sb.Allow(); !ok {
+		rec.Decision, rec.Reason = "deny", reasonRateLimited
+		return
 	}
-	return false
+	d := policy.Decide(sb.Class, sb.Overrides(), t.host, t.port, false)
+	rec.setDecision(d)
+	if d.Action == policy.Deny {
+		return
+	}
+	up, err := s.opts.Guard.DialContext(context.Background(), "tcp", t.authority)
+	if err != nil {
+		rec.Decision, rec.Reason = "error", reasonUpstreamError
+		if isAddressError(err) {
+			rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
+		}
+		return
+	}
+	if _, err := up.Write(seen.Bytes()); err != nil {
+		_ = up.Close()
+		rec.fail(reasonUpstreamError)
+		return
+	}
+	_ = cc.SetDeadline(time.Time{})
+	rec.Status, rec.Upstream = http.StatusOK, up.RemoteAddr().String()
+	rec.BytesUp, rec.BytesDown = joinEnds(connEnd(cc, br), connEnd(up, nil), s.opts.TunnelIdleTimeout)
+	rec.BytesUp += int64(seen.Len())
 }
+
+// clientHelloSNI reads a TLS ClientHello from r and returns its server
+// name; the handshake is abandoned right after.
+func clientHelloSNI(r io.Reader) (string, error) {
+	var sni string
+	errStop := errors.New("stop after the ClientHello")
+	cfg := &tls.Config{GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		sni = h.ServerName
+		return nil, errStop
+	}}
+	err := tls.Server(readOnlyConn{r: r}, cfg).Handshake()
+	if sni == "" && err != nil && !errors.Is(err, errStop) {
+		return "", err
+	}
+	return sni, nil
+}
+
+// readOnlyConn lets crypto/tls read a ClientHello and write nothing.
+type readOnlyConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c readOnlyConn) Read(p []byte) (int, error)         { return c.r.Read(p) }
+func (c readOnlyConn) Write(p []byte) (int, error)        { return 0, io.ErrClosedPipe }
+func (c readOnlyConn) Close() error                       { return nil }
+func (c readOnlyConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
+func (c readOnlyConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
+func (c readOnlyConn) SetDeadline(t time.Time) error      { return nil }
+func (c readOnlyConn) SetReadDeadline(t time.Time) error  { return nil }
+func (c readOnlyConn) SetWriteDeadline(t time.Time) error { return nil }
 
 func addrOf(a net.Addr) (netip.Addr, bool) {
 	if na, ok := a.(namedAddr); ok {

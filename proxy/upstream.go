@@ -23,15 +23,23 @@ type UpstreamOptions struct {
 	MaxIdleConnsPerHost   int
 }
 
+// Upstream is the transport all sandboxes share (see NewTransport).
+type Upstream struct {
+	*http.Transport
+}
+
 // NewTransport returns the transport all sandboxes share: it dials through
 // the guard, verifies TLS against the system roots plus CAFiles, speaks
-// HTTP/1.1 and keeps connections pooled across sandbox connections.
-func NewTransport(o UpstreamOptions) (*http.Transport, error) {
+// HTTP/2 to upstreams whose TLS offers it and HTTP/1.1 otherwise (always
+// HTTP/1.1 for an upgrade), keeps connections pooled across sandbox
+// connections, and adds nothing the sandbox did not send (no default
+// User-Agent, no Accept-Encoding).
+func NewTransport(o UpstreamOptions) (*Upstream, error) {
 	roots, err := rootPool(o.CAFiles)
 	if err != nil {
 		return nil, err
 	}
-	return &http.Transport{
+	return &Upstream{&http.Transport{
 		Proxy:                 nil, // never an environment proxy
 		DialContext:           o.Guard.dialPooled,
 		TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
@@ -42,9 +50,23 @@ func NewTransport(o UpstreamOptions) (*http.Transport, error) {
 		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
-		ForceAttemptHTTP2:     false,
-		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
-	}, nil
+		ForceAttemptHTTP2:     true,
+	}}, nil
+}
+
+// RoundTrip sends req; a request without a User-Agent goes without one
+// (net/http would add its own).
+func (u *Upstream) RoundTrip(req *http.Request) (*http.Response, error) {
+	if _, ok := req.Header["User-Agent"]; !ok {
+		r := *req
+		r.Header = req.Header.Clone()
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		r.Header["User-Agent"] = nil
+		req = &r
+	}
+	return u.Transport.RoundTrip(req)
 }
 
 func rootPool(files []string) (*x509.CertPool, error) {

@@ -116,6 +116,7 @@ type Event struct {
 	RequestID  string    `json:"request_id"`
 	Sandbox    string    `json:"sandbox"`
 	Class      string    `json:"class"`
+	Protocol   string    `json:"protocol"` // h1, h2, ws or tcp
 	Method     string    `json:"method"`
 	Scheme     string    `json:"scheme"`
 	Host       string    `json:"host"`
@@ -128,6 +129,7 @@ type Event struct {
 	Status     int       `json:"status"`
 	BytesUp    int64     `json:"bytes_up"`
 	BytesDown  int64     `json:"bytes_down"`
+	Redactions int64     `json:"redactions"` // secret values scrubbed from the response
 	DurationMS float64   `json:"duration_ms"`
 	HandlerMS  float64   `json:"handler_ms"`
 	Upstream   string    `json:"upstream"`

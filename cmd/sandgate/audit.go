@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/sandgate/sandgate/ca"
@@ -21,7 +22,13 @@ type observers struct {
 	audit   *observe.Audit
 	metrics *observe.Metrics
 	events  *observe.Broker
+	flush   *observe.FlushWriter
 	close   func()
+
+	errLog   sync.Mutex
+	lastErr  time.Time
+	lostLogs int
+	log      *slog.Logger
 }
 
 // openAudit opens log.audit_file for appending, or returns stdout.
@@ -45,8 +52,9 @@ func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log
 		return nil, err
 	}
 	fw := observe.NewFlushWriter(w, 100*time.Millisecond)
-	o := &observers{audit: observe.NewAudit(fw), events: &observe.Broker{},
+	o := &observers{audit: observe.NewAudit(fw), events: &observe.Broker{}, flush: fw, log: log,
 		close: func() { _ = fw.Close(); closeFn() }}
+	fw.OnError = o.auditFailed
 	mo := observe.MetricsOptions{Version: version, SandboxLabel: cfg.Log.SandboxMetrics,
 		Sandboxes: sandboxes, OpenConns: openConns, Subscribers: o.events.Len}
 	if st, ok := store.(interface{ Stats() secrets.CacheStats }); ok {
@@ -61,6 +69,25 @@ func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log
 	o.events.OnDrop = o.metrics.EventDropped
 	return o, nil
 }
+
+// auditFailed counts audit lines lost to a failed write and logs it, at
+// most once a second (with the count since the last line).
+func (o *observers) auditFailed(lines int, err error) {
+	o.metrics.AuditWriteErrors(lines)
+	o.errLog.Lock()
+	o.lostLogs += lines
+	if time.Since(o.lastErr) < time.Second {
+		o.errLog.Unlock()
+		return
+	}
+	n := o.lostLogs
+	o.lastErr, o.lostLogs = time.Now(), 0
+	o.errLog.Unlock()
+	o.log.Error("audit lines could not be written", "lines", n, "err", err.Error())
+}
+
+// auditOK reports whether the audit log is being written.
+func (o *observers) auditOK() bool { return o.flush.Healthy() }
 
 // observe is the proxy's Observe. The audit line comes last, so whoever
 // sees it can rely on the metrics and events being there.

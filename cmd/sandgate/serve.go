@@ -114,9 +114,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	g.obs = obs
 	g.closers = append(g.closers, obs.close)
 	g.reg.NewCA = obs.newCA
-	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
-		Transport: transport, Guard: guard, IdleTimeout: cfg.Proxy.IdleTimeout.Duration,
-		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: obs.observe})
+	g.srv = proxy.New(proxyOptions(cfg, proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
+		Transport: transport, Guard: guard, Logger: log, Observe: obs.observe,
+		AuditOK: obs.auditOK, OnAuthFailure: obs.metrics.AuthFailure, OnRefused: obs.metrics.Refused}))
 	if g.proxyLn, err = net.Listen("tcp", cfg.Proxy.Listen); err != nil {
 		return nil, fmt.Errorf("proxy.listen %s: %w", cfg.Proxy.Listen, err)
 	}
@@ -139,6 +139,18 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	fmt.Fprintf(stdout, "sandgate %s: proxy on %s, admin API on %s, secrets backend %s, %d scripts\n",
 		version, g.proxyLn.Addr(), g.adminLn.Addr(), backend.name, len(g.eng.Snapshot().Names()))
 	return g, nil
+}
+
+// proxyOptions fills in the proxy's limits from the config.
+func proxyOptions(cfg *config.Config, o proxy.Options) proxy.Options {
+	p := cfg.Proxy
+	o.IdleTimeout, o.TunnelIdleTimeout = p.IdleTimeout.Duration, p.TunnelIdleTimeout.Duration
+	o.HeaderTimeout, o.MaxHeaderBytes = p.HeaderTimeout.Duration, int(p.MaxHeaderBytes.Bytes)
+	o.MaxConns, o.MaxPendingConns = p.MaxConns, p.MaxPendingConns
+	o.H2MaxConcurrentStreams = p.H2MaxConcurrentStreams
+	o.H2StreamWindow, o.H2ConnWindow = int(p.H2StreamWindow.Bytes), int(p.H2ConnWindow.Bytes)
+	o.AuditRequired = cfg.Log.AuditRequired
+	return o
 }
 
 func (g *gateway) statusFields(backend string) map[string]any {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -34,39 +35,148 @@ type Guard struct {
 	// are never dialed, even when allow_cidrs covers their address, so a
 	// sandbox cannot reach the admin API or loop through the proxy.
 	Self []netip.AddrPort
+	// Interfaces lists the gateway host's own addresses, which are refused
+	// unless Allow lists them. If nil, net.InterfaceAddrs (read at most
+	// once every two seconds).
+	Interfaces func() ([]net.Addr, error)
+
+	own ownAddrs
 }
 
-// special lists ranges refused besides those netip classifies: shared
-// address space, benchmarking, reserved, "this network", IETF protocol
-// assignments and NAT64.
-var special = []netip.Prefix{
+// refused lists ranges refused besides those netip classifies: "this
+// network", shared address space, IETF protocol assignments, benchmarking,
+// the documentation ranges, reserved, local-use NAT64 and site-local IPv6.
+var refused = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
 	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),
 	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("2001:db8::/32"),
 	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("fec0::/10"),
 }
 
-// Allowed reports whether a may be dialed.
+// Allowed reports whether a may be dialed: listed in Allow, or public and
+// not one of the host's own addresses. An IPv6 address that embeds an IPv4
+// address (mapped, compatible, NAT64, 6to4, Teredo) is judged by what it
+// embeds; Teredo embeds two, and both must pass.
 func (g *Guard) Allowed(a netip.Addr) bool {
 	a = a.Unmap()
+	if g.listed(a) {
+		return true
+	}
+	if v4s := embeddedIPv4(a); len(v4s) > 0 {
+		for _, v4 := range v4s {
+			if !g.listed(v4) && !g.public(v4) {
+				return false
+			}
+		}
+		return true
+	}
+	return g.public(a)
+}
+
+func (g *Guard) listed(a netip.Addr) bool {
 	for _, p := range g.Allow {
 		if p.Contains(a) {
 			return true
 		}
 	}
+	return false
+}
+
+// public reports an address that is none of the refused kinds and not the
+// gateway host's own.
+func (g *Guard) public(a netip.Addr) bool {
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() ||
 		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
 		return false
 	}
-	for _, p := range special {
+	for _, p := range refused {
 		if p.Contains(a) {
 			return false
 		}
 	}
-	return true
+	return !g.own.has(a, g.Interfaces)
+}
+
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	sixTo4 = netip.MustParsePrefix("2002::/16")
+	teredo = netip.MustParsePrefix("2001::/32")
+)
+
+// embeddedIPv4 returns the IPv4 addresses an IPv6 address carries:
+// IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16) and
+// Teredo (2001::/32: its server, and its client with the bits flipped).
+// IPv4-mapped addresses were unmapped before.
+func embeddedIPv4(a netip.Addr) []netip.Addr {
+	if !a.Is6() {
+		return nil
+	}
+	b := a.As16()
+	v4 := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{b[i], b[i+1], b[i+2], b[i+3]}) }
+	switch {
+	case nat64.Contains(a):
+		return []netip.Addr{v4(12)}
+	case sixTo4.Contains(a):
+		return []netip.Addr{v4(2)}
+	case teredo.Contains(a):
+		client := netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]})
+		return []netip.Addr{v4(4), client}
+	}
+	for _, x := range b[:12] {
+		if x != 0 {
+			return nil
+		}
+	}
+	if a.IsUnspecified() || a.IsLoopback() {
+		return nil
+	}
+	return []netip.Addr{v4(12)} // IPv4-compatible
+}
+
+// ownAddrs caches the host's interface addresses.
+type ownAddrs struct {
+	mu  sync.Mutex
+	at  time.Time
+	set map[netip.Addr]struct{}
+}
+
+const ownAddrsTTL = 2 * time.Second
+
+func (o *ownAddrs) has(a netip.Addr, list func() ([]net.Addr, error)) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.set == nil || time.Since(o.at) > ownAddrsTTL {
+		o.refresh(list)
+	}
+	_, ok := o.set[a]
+	return ok
+}
+
+func (o *ownAddrs) refresh(list func() ([]net.Addr, error)) {
+	if list == nil {
+		list = net.InterfaceAddrs
+	}
+	o.at = time.Now()
+	addrs, err := list()
+	if err != nil && o.set != nil {
+		return // keep the last known set
+	}
+	set := make(map[netip.Addr]struct{}, len(addrs))
+	for _, ad := range addrs {
+		if p, err := netip.ParsePrefix(ad.String()); err == nil {
+			set[p.Addr().Unmap()] = struct{}{}
+		} else if ip, err := netip.ParseAddr(ad.String()); err == nil {
+			set[ip.Unmap()] = struct{}{}
+		}
+	}
+	o.set = set
 }
 
 // DialContext resolves addr's host once, drops refused addresses and dials

@@ -153,21 +153,22 @@ func absoluteScheme(uri string) (string, bool) {
 }
 
 // sameHost compares an inner Host header with the tunnel's target,
-// case-insensitively and ignoring the scheme's default port.
+// case-insensitively. A Host without a port names the target's host on
+// whatever port it was reached (clients such as grpc-go leave the port out);
+// a port written must be the target's (the scheme's default counts as
+// written when the target is on it).
 func sameHost(hostHeader string, t *tunnel) bool {
 	h, p := hostHeader, ""
 	if i := strings.LastIndexByte(hostHeader, ':'); i >= 0 && !strings.HasSuffix(hostHeader, "]") {
 		h, p = hostHeader[:i], hostHeader[i+1:]
 	}
-	port := t.defaultPort()
 	if p != "" {
 		n, ok := parsePort(p)
-		if !ok {
+		if !ok || n != t.port {
 			return false
 		}
-		port = n
 	}
-	return hostpat.Normalize(h) == t.host && port == t.port
+	return hostpat.Normalize(h) == t.host
 }
 
 // forward sends the request upstream unchanged.

@@ -64,3 +64,5 @@ func sandboxTLS(t *testing.T, sb *sandbox, serverName string, protos ...string) 
 	}
 	return &tls.Config{RootCAs: pool, ServerName: serverName, NextProtos: protos, MinVersion: tls.VersionTLS12}
 }
+
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

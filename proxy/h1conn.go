@@ -46,6 +46,7 @@ type h1Conn struct {
 
 	closeAfter atomic.Bool // answer the current request, then close (CL and TE both)
 	isOpaque   atomic.Bool // mirrors the framer, for the write side
+	stopped    atomic.Bool // reads end soon: the connection is closing
 
 	done      chan struct{} // if non-nil, closed when the stream is closed
 	closeOnce sync.Once
@@ -130,8 +131,19 @@ func (c *h1Conn) readOpaque(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// stopReading gives what is left to read (a refused request's body that
+// martian drains before it closes the connection) one second more: the
+// response is on its way, and the sandbox may never send that body.
+func (c *h1Conn) stopReading() {
+	c.stopped.Store(true)
+	_ = c.cc.Conn.SetReadDeadline(time.Now().Add(time.Second))
+}
+
 // armRead sets the read deadline the framer's state calls for.
 func (c *h1Conn) armRead(now time.Time) {
+	if c.stopped.Load() {
+		return
+	}
 	var dl time.Time
 	renew := false
 	switch {

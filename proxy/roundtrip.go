@@ -59,7 +59,7 @@ func (s *Server) serveH1(c *h1Conn, req *http.Request, start time.Time) *http.Re
 		// A refused "Expect: 100-continue" request: the sandbox may never
 		// send the body, so the connection ends with this answer.
 		res.Close = true
-		fb.onClose = func() { _ = c.Close() }
+		fb.onClose = c.stopReading
 	}
 	res.Body = fb
 	return res

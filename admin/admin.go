@@ -90,6 +90,7 @@ func (a *API) routes() {
 	m.Handle("GET /v1/sandboxes/{id}", auth(http.HandlerFunc(a.showSandbox)))
 	m.Handle("DELETE /v1/sandboxes/{id}", auth(http.HandlerFunc(a.deleteSandbox)))
 	m.Handle("GET /v1/sandboxes/{id}/ca.pem", auth(http.HandlerFunc(a.caPEM)))
+	m.Handle("GET /v1/sandboxes/{id}/ca-bundle.pem", auth(http.HandlerFunc(a.caBundle)))
 	m.Handle("PUT /v1/sandboxes/{id}/outbound", auth(http.HandlerFunc(a.setOutbound)))
 	m.Handle("DELETE /v1/sandboxes/{id}/outbound", auth(http.HandlerFunc(a.clearOutbound)))
 	m.Handle("PUT /v1/sandboxes/{id}/outbound-by-host/{pattern}", auth(http.HandlerFunc(a.setByHost)))

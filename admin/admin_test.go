@@ -138,7 +138,7 @@ func TestCreateAnswersEnvAndToken(t *testing.T) {
 	if got.Token == "" || !strings.HasPrefix(got.CAPEM, "-----BEGIN CERTIFICATE-----") || got.Class != "default" {
 		t.Fatalf("bad create answer: %+v", got)
 	}
-	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"} {
+	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "NPM_CONFIG_CAFILE", "PIP_CERT"} {
 		if got.Env[k] == "" {
 			t.Errorf("env lacks %s", k)
 		}
@@ -149,5 +149,12 @@ func TestCreateAnswersEnvAndToken(t *testing.T) {
 	_, list := call(t, srv, "tok", "GET", "/v1/sandboxes", "")
 	if strings.Contains(list, got.Token) {
 		t.Error("the list shows a token")
+	}
+	if got.Env["NPM_CONFIG_CAFILE"] != "/etc/sandgate/ca-bundle.pem" || got.Env["PIP_CERT"] != "/etc/sandgate/ca-bundle.pem" {
+		t.Errorf("npm and pip point at %q and %q, want the bundle beside ca.pem", got.Env["NPM_CONFIG_CAFILE"], got.Env["PIP_CERT"])
+	}
+	code, bundle := call(t, srv, "tok", "GET", "/v1/sandboxes/"+got.ID+"/ca-bundle.pem", "")
+	if code != 200 || !strings.HasSuffix(bundle, got.CAPEM) || strings.Count(bundle, "BEGIN CERTIFICATE") < 2 {
+		t.Errorf("ca-bundle.pem: got %d with %d certificates, want the system roots and the sandbox CA last", code, strings.Count(bundle, "BEGIN CERTIFICATE"))
 	}
 }

@@ -72,12 +72,16 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 }
 
 // envFor is what a sandbox exports to use the proxy and trust its CA.
+// npm and pip replace the system roots with the file they are given, so
+// theirs is the bundle (system roots plus the CA, GET .../ca-bundle.pem).
 func envFor(proxyURL, caPath string) map[string]string {
+	bundle := bundlePath(caPath)
 	return map[string]string{
 		"HTTP_PROXY": proxyURL, "HTTPS_PROXY": proxyURL,
 		"http_proxy": proxyURL, "https_proxy": proxyURL,
 		"SSL_CERT_FILE": caPath, "NODE_EXTRA_CA_CERTS": caPath, "REQUESTS_CA_BUNDLE": caPath,
 		"CURL_CA_BUNDLE": caPath, "GIT_SSL_CAINFO": caPath,
+		"NPM_CONFIG_CAFILE": bundle, "PIP_CERT": bundle,
 	}
 }
 

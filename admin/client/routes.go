@@ -41,6 +41,12 @@ func (c *Client) DeleteSandbox(ctx context.Context, id string) error {
 	return c.do(ctx, "DELETE", "/v1/sandboxes/"+seg(id), nil, nil, http.StatusNoContent)
 }
 
+// CABundle calls GET /v1/sandboxes/{id}/ca-bundle.pem: the gateway host's
+// system roots plus the sandbox's CA.
+func (c *Client) CABundle(ctx context.Context, id string) ([]byte, error) {
+	return c.raw(ctx, "GET", "/v1/sandboxes/"+seg(id)+"/ca-bundle.pem", nil, http.StatusOK)
+}
+
 // CAPEM calls GET /v1/sandboxes/{id}/ca.pem.
 func (c *Client) CAPEM(ctx context.Context, id string) ([]byte, error) {
 	return c.raw(ctx, "GET", "/v1/sandboxes/"+seg(id)+"/ca.pem", nil, http.StatusOK)

@@ -15,6 +15,13 @@ const tokenPlaceholder = "${SANDGATE_SANDBOX_TOKEN}"
 // caEnvKeys are the variables that point at the sandbox's CA file.
 var caEnvKeys = []string{"SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO"}
 
+// bundleEnvKeys are the variables that point at the sandbox's CA bundle
+// (system roots plus its CA): npm and pip take one file of roots.
+var bundleEnvKeys = []string{"NPM_CONFIG_CAFILE", "PIP_CERT"}
+
+// bundleFor is the bundle's path beside the CA file.
+func bundleFor(caPath string) string { return filepath.Join(filepath.Dir(caPath), "ca-bundle.pem") }
+
 // proxyEnvKeys are the variables that carry the proxy URL.
 var proxyEnvKeys = []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}
 
@@ -27,6 +34,9 @@ func sandboxEnv(proxyURL, caPath string) map[string]string {
 	}
 	for _, k := range caEnvKeys {
 		env[k] = caPath
+	}
+	for _, k := range bundleEnvKeys {
+		env[k] = bundleFor(caPath)
 	}
 	return env
 }
@@ -43,6 +53,9 @@ func withCAPath(env map[string]string, caPath string) map[string]string {
 	}
 	for _, k := range caEnvKeys {
 		out[k] = caPath
+	}
+	for _, k := range bundleEnvKeys {
+		out[k] = bundleFor(caPath)
 	}
 	return out
 }
@@ -68,15 +81,20 @@ func shellQuote(s string) string {
 	return strings.Join(parts, `"`+tokenPlaceholder+`"`)
 }
 
-// writeEnvDir writes dir/ca.pem and dir/sandgate.env (mode 0600: it holds
+// writeEnvDir writes dir/ca.pem, dir/ca-bundle.pem and dir/sandgate.env (mode 0600: it holds
 // the token) and returns their paths.
-func writeEnvDir(dir, id string, caPEM []byte, env map[string]string) (string, string, error) {
+func writeEnvDir(dir, id string, caPEM, bundle []byte, env map[string]string) (string, string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("creating %s: %w", dir, err)
 	}
 	caFile, envFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "sandgate.env")
 	if err := os.WriteFile(caFile, caPEM, 0o644); err != nil {
 		return "", "", fmt.Errorf("writing %s: %w", caFile, err)
+	}
+	if f := filepath.Join(dir, "ca-bundle.pem"); bundle != nil {
+		if err := os.WriteFile(f, bundle, 0o644); err != nil {
+			return "", "", fmt.Errorf("writing %s: %w", f, err)
+		}
 	}
 	if err := os.WriteFile(envFile, []byte(envLines(id, env)), 0o600); err != nil {
 		return "", "", fmt.Errorf("writing %s: %w", envFile, err)

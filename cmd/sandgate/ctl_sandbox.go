@@ -21,7 +21,7 @@ sandbox to source: . DIR/sandgate.env`,
 		source := fs.String("source-ip", "", "source address that identifies it in transparent mode")
 		var lbls multiFlag
 		fs.Var(&lbls, "label", "label key=value (repeatable)")
-		dir := fs.String("write-env", "", "write ca.pem and sandgate.env into this directory")
+		dir := fs.String("write-env", "", "write ca.pem, ca-bundle.pem and sandgate.env into this directory")
 		caPath := fs.String("ca-path", "", "CA path to write into sandgate.env (default: DIR/ca.pem, absolute)")
 		return func(ctx context.Context, c *ctl, args []string) error {
 			req := client.CreateRequest{Class: *class, SourceIP: *source}
@@ -38,7 +38,11 @@ sandbox to source: . DIR/sandgate.env`,
 			}
 			var files [2]string
 			if *dir != "" {
-				if files, err = writeCreatedEnv(sb, *dir, *caPath); err != nil {
+				bundle, err := c.api.CABundle(ctx, sb.ID)
+				if err != nil {
+					return err
+				}
+				if files, err = writeCreatedEnv(sb, bundle, *dir, *caPath); err != nil {
 					return err
 				}
 			}
@@ -60,12 +64,12 @@ sandbox to source: . DIR/sandgate.env`,
 		}
 	}}
 
-func writeCreatedEnv(sb *client.Created, dir, caPath string) ([2]string, error) {
+func writeCreatedEnv(sb *client.Created, bundle []byte, dir, caPath string) ([2]string, error) {
 	p, err := caPathFor(dir, caPath)
 	if err != nil {
 		return [2]string{}, err
 	}
-	ca, env, err := writeEnvDir(dir, sb.ID, []byte(sb.CAPEM), withCAPath(sb.Env, p))
+	ca, env, err := writeEnvDir(dir, sb.ID, []byte(sb.CAPEM), bundle, withCAPath(sb.Env, p))
 	return [2]string{ca, env}, err
 }
 
@@ -163,12 +167,13 @@ var sandboxEnvCmd = command{name: "sandbox env", args: "ID", minArgs: 1, maxArgs
 	help: `The gateway shows a sandbox's token only at creation, so the proxy URL
 carries ${SANDGATE_SANDBOX_TOKEN}, expanded when the lines are sourced, unless
 --sandbox-token is given. The proxy address comes from GET /v1/status (or --proxy).
---write-env DIR also writes DIR/ca.pem (GET /v1/sandboxes/{id}/ca.pem) and
-DIR/sandgate.env.`,
+--write-env DIR also writes DIR/ca.pem (GET /v1/sandboxes/{id}/ca.pem),
+DIR/ca-bundle.pem (GET .../ca-bundle.pem: system roots plus the CA, for npm and
+pip) and DIR/sandgate.env.`,
 	setup: func(fs *flag.FlagSet) runFunc {
 		token := fs.String("sandbox-token", "", "the sandbox's token (default: "+tokenPlaceholder+")")
 		proxyAddr := fs.String("proxy", "", "proxy host:port the sandbox reaches (default: from the gateway's status)")
-		dir := fs.String("write-env", "", "write ca.pem and sandgate.env into this directory")
+		dir := fs.String("write-env", "", "write ca.pem, ca-bundle.pem and sandgate.env into this directory")
 		caPath := fs.String("ca-path", "", "CA path in the environment (default: DIR/ca.pem with --write-env, else /etc/sandgate/ca.pem)")
 		return func(ctx context.Context, c *ctl, args []string) error {
 			id := args[0]
@@ -201,7 +206,11 @@ DIR/sandgate.env.`,
 			proxyURL := "http://" + url.PathEscape(id) + ":" + tok + "@" + addr
 			env := sandboxEnv(proxyURL, path)
 			if *dir != "" {
-				if _, envFile, err := writeEnvDir(*dir, id, pem, env); err != nil {
+				bundle, err := c.api.CABundle(ctx, id)
+				if err != nil {
+					return err
+				}
+				if _, envFile, err := writeEnvDir(*dir, id, pem, bundle, env); err != nil {
 					return err
 				} else if !c.json() {
 					fmt.Fprintf(c.stderr, "wrote %s and %s\n", path, envFile)

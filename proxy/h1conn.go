@@ -47,6 +47,7 @@ type h1Conn struct {
 	closeAfter atomic.Bool // answer the current request, then close (CL and TE both)
 	isOpaque   atomic.Bool // mirrors the framer, for the write side
 	stopped    atomic.Bool // reads end soon: the connection is closing
+	ended      atomic.Bool // the response was cut short: no next request
 
 	done      chan struct{} // if non-nil, closed when the stream is closed
 	closeOnce sync.Once
@@ -60,6 +61,9 @@ func (s *Server) newH1(stream net.Conn, cc *clientConn, t *tunnel) *h1Conn {
 }
 
 func (c *h1Conn) Read(p []byte) (int, error) {
+	if c.ended.Load() {
+		return 0, errCutShort
+	}
 	if c.fr.IsOpaque() {
 		return c.readOpaque(p)
 	}
@@ -75,12 +79,14 @@ func (c *h1Conn) Read(p []byte) (int, error) {
 		c.armRead(time.Now())
 		n, err = c.Conn.Read(p)
 		if n == 0 {
-			return 0, c.readFailed(err)
+			c.rerr = c.readFailed(err)
+			return 0, c.rerr
 		}
 	}
 	k, ev, ferr := c.fr.Split(p[:n])
 	if ferr != nil {
 		c.refuse(ferr)
+		c.rerr, c.off, c.buf = ferr, 0, nil // every later read fails the same way
 		return 0, ferr
 	}
 	if ev&wire.HeadStarted != 0 {
@@ -130,6 +136,13 @@ func (c *h1Conn) readOpaque(p []byte) (int, error) {
 	}
 	return c.Conn.Read(p)
 }
+
+var errCutShort = errors.New("proxy: the response was cut short; the connection ends")
+
+// cutShort ends the stream after the response martian is writing: martian
+// flushes what it has, then finds no next request and closes the
+// connection, so the sandbox sees the response end where the upstream's did.
+func (c *h1Conn) cutShort() { c.ended.Store(true) }
 
 // stopReading gives what is left to read (a refused request's body that
 // martian drains before it closes the connection) one second more: the

@@ -54,7 +54,7 @@ func (s *Server) serveH1(c *h1Conn, req *http.Request, start time.Time) *http.Re
 	prepareResponse(res)
 	res.Header.Set(headerRequestID, rec.RequestID)
 	fb := &finishBody{rc: res.Body, srv: s, rec: rec, ctx: req.Context(), stream: res.ContentLength < 0,
-		onTruncate: func() { _ = c.Close() }}
+		onTruncate: c.cutShort}
 	if rec.upload.unread() {
 		// A refused "Expect: 100-continue" request: the sandbox may never
 		// send the body, so the connection ends with this answer.

@@ -28,20 +28,19 @@ type finishBody struct {
 	ctx    context.Context // the request's: a read error after it ended is the client going away
 	stream bool
 	n      int64
-	// onTruncate, if non-nil, is called once when the upstream body fails.
+	// onTruncate, if non-nil, is called once when the upstream body fails:
+	// what came is still sent, then the sandbox's side ends.
 	onTruncate func()
 	// onClose, if non-nil, is called when the body is closed, before the record is emitted.
 	onClose func()
 	once    sync.Once
 	failed  bool
-	panicky bool // a panic while reading: the connection is closed
 }
 
 func (b *finishBody) Read(p []byte) (n int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b.srv.logPanic("reading a response body", r)
-			b.panicky = true
 			b.cut(reasonInternal)
 			n, err = 0, errPanicked
 		}

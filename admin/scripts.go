@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sandgate/sandgate/admin/client"
@@ -131,7 +132,9 @@ func (a *API) scriptError(w http.ResponseWriter, name string, err error) {
 		}
 		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "script does not compile; the previous version stays", Errors: msgs})
 	case errors.Is(err, engine.ErrInvalidName):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid script name %q: use letters, digits, _ and -", name))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid script name %q: use letters, digits, _ and - (128 at most)", name))
+	case errors.Is(err, syscall.ENAMETOOLONG), errors.Is(err, syscall.EINVAL):
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("script name %q cannot be a file name here", name))
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown script %q", name))
 	default:

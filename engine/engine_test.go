@@ -148,8 +148,10 @@ func TestPutDelete(t *testing.T) {
 	if string(env.Snapshot().Source("new")) != string(src) {
 		t.Error("a failed Put changed the handler")
 	}
-	if err := env.Put("../evil", src); !errors.Is(err, ErrInvalidName) {
-		t.Errorf("got %v, want ErrInvalidName", err)
+	for _, name := range []string{"../evil", strings.Repeat("a", 300)} {
+		if err := env.Put(name, src); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("Put(%.20q...): got %v, want ErrInvalidName", name, err)
+		}
 	}
 
 	if err := env.Delete("new"); err != nil {

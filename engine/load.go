@@ -18,7 +18,7 @@ import (
 	"github.com/sandgate/sandgate/engine/luastr"
 )
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]*$`)
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,127}$`) // 128 characters at most: every file system can hold NAME.lua
 
 func validName(name string) bool { return nameRE.MatchString(name) }
 

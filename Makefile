@@ -11,7 +11,7 @@ VAULT_VERSION := 1.21.0
 VAULT_BIN ?= $(HOME)/.cache/sandgate/vault-$(VAULT_VERSION)/vault
 export SANDGATE_VAULT_BIN := $(VAULT_BIN)
 
-.PHONY: all build run test unit integration deps vault bench vet clean
+.PHONY: all build run test unit integration deps vault bench vet fuzz clean
 
 all: build
 
@@ -26,7 +26,8 @@ run: build
 test: deps vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-unit: vet
+# The Vault server is a prerequisite: secrets/vault's tests run the real one.
+unit: vault vet
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
 
 integration: deps
@@ -35,9 +36,11 @@ integration: deps
 vet:
 	$(GO) vet ./...
 
-## deps: curl and iptables (transparent mode) for the integration tests, and the Vault server
+## deps: what the integration tests run: curl, iptables (transparent mode), ip (network
+## namespaces), mount (a small tmpfs), and the Vault server
 deps: vault
-	@missing=""; for t in curl iptables; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in curl:curl iptables:iptables ip:iproute2 mount:mount; do \
+		command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 
 vault: $(VAULT_BIN)
@@ -54,6 +57,16 @@ $(VAULT_BIN):
 bench: build
 	@test -x $(VAULT_BIN) || $(MAKE) --no-print-directory vault
 	bash bench/run.sh
+
+## fuzz: every fuzz target of the repository for FUZZTIME each (make test runs their seeds)
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 clean:
 	rm -rf bin

@@ -54,7 +54,7 @@ type Proxy struct {
 	H2MaxConcurrentStreams int `yaml:"h2_max_concurrent_streams"`
 	// H2StreamWindow and H2ConnWindow are HTTP/2 flow-control windows: how
 	// much request body a stream, and a whole connection, may send ahead
-	// (defaults 1MiB and 4MiB).
+	// (defaults 1MiB and 2MiB; each less than 4MiB).
 	H2StreamWindow Size `yaml:"h2_stream_window"`
 	H2ConnWindow   Size `yaml:"h2_connection_window"`
 }
@@ -227,7 +227,7 @@ const (
 	DefaultMaxRatelimitKeys       = 1000
 	DefaultH2MaxConcurrentStreams = 100
 	DefaultH2StreamWindow         = 1 << 20
-	DefaultH2ConnWindow           = 4 << 20
+	DefaultH2ConnWindow           = 2 << 20
 	DefaultStatePath              = "./state/sandgate.db"
 	DefaultSealKeyFile            = "./state/seal.key"
 	DefaultEtcdPrefix             = "/sandgate/"

@@ -116,8 +116,8 @@ func (v *validator) proxy() {
 		v.fail("proxy.h2_max_concurrent_streams", "must be positive")
 	}
 	for key, z := range map[string]Size{"proxy.h2_stream_window": p.H2StreamWindow, "proxy.h2_connection_window": p.H2ConnWindow} {
-		if z.Bytes < 65535 || z.Bytes > 1<<31-1 {
-			v.fail(key, "must be between 65535 and 2147483647 bytes (got %d)", z.Bytes)
+		if z.Bytes < 64<<10 || z.Bytes >= 4<<20 {
+			v.fail(key, "must be at least 64KiB and less than 4MiB (got %d bytes)", z.Bytes)
 		}
 	}
 }

@@ -1,33 +1,99 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"sync"
 	"time"
-
-	"golang.org/x/net/http2"
 )
 
-// serveH2 serves an intercepted TLS connection whose sandbox chose h2 with
-// golang.org/x/net/http2 (martian's own HTTP/2 support bypasses its
-// modifiers). Every stream is one request through exchange, the path every
-// HTTP/1.1 request takes. It returns when the connection ends.
+// h2Server serves the intercepted TLS connections whose sandbox chose h2,
+// with net/http's own HTTP/2 server (martian's HTTP/2 support bypasses its
+// modifiers; x/net/http2's Server is deprecated in favour of this one).
+// Every stream is one request through exchange, the path every HTTP/1.1
+// request takes. Connections arrive through an in-process listener, each
+// with its tunnel.
+type h2Server struct {
+	srv   *http.Server
+	ln    *chanListener
+	conns sync.Map // *tls.Conn -> *h2Conn
+}
+
+// h2Conn is one HTTP/2 connection: its socket, its tunnel, and a signal
+// for when the server is done with it.
+type h2Conn struct {
+	cc   *clientConn
+	t    *tunnel
+	done chan struct{}
+	once sync.Once
+}
+
+type h2ConnKey struct{}
+
+func (s *Server) newH2Server() *h2Server {
+	o := s.opts
+	h := &h2Server{ln: newChanListener()}
+	h.srv = &http.Server{
+		Handler:        http.HandlerFunc(s.serveH2Stream),
+		MaxHeaderBytes: o.MaxHeaderBytes,
+		IdleTimeout:    o.IdleTimeout,
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams:          o.H2MaxConcurrentStreams,
+			MaxReceiveBufferPerStream:     o.H2StreamWindow,
+			MaxReceiveBufferPerConnection: o.H2ConnWindow,
+		},
+		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if v, ok := h.conns.Load(c); ok {
+				return context.WithValue(ctx, h2ConnKey{}, v.(*h2Conn))
+			}
+			return ctx
+		},
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if st != http.StateClosed && st != http.StateHijacked {
+				return
+			}
+			if v, ok := h.conns.LoadAndDelete(c); ok {
+				hc := v.(*h2Conn)
+				hc.once.Do(func() { close(hc.done) })
+			}
+		},
+	}
+	go func() { _ = h.srv.Serve(h.ln) }()
+	return h
+}
+
+func (h *h2Server) close() error {
+	_ = h.ln.Close()
+	return h.srv.Close()
+}
+
+// serveH2 serves tc, which negotiated h2, and returns when it ends.
 func (s *Server) serveH2(tc *tls.Conn, cc *clientConn, t *tunnel) {
 	defer cc.Close()
-	s.h2.ServeConn(tc, &http2.ServeConnOpts{
-		BaseConfig: s.h2base,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.serveH2Stream(w, r, cc, t)
-		}),
-	})
+	hc := &h2Conn{cc: cc, t: t, done: make(chan struct{})}
+	s.h2.conns.Store(tc, hc)
+	if !s.h2.ln.push(tc) {
+		s.h2.conns.Delete(tc)
+		return
+	}
+	<-hc.done
 }
 
 // serveH2Stream is one HTTP/2 request. A panic answers 502 internal_error
 // when the response has not started and closes the connection.
-func (s *Server) serveH2Stream(w http.ResponseWriter, r *http.Request, cc *clientConn, t *tunnel) {
+func (s *Server) serveH2Stream(w http.ResponseWriter, r *http.Request) {
+	hc, ok := r.Context().Value(h2ConnKey{}).(*h2Conn)
+	if !ok {
+		http.Error(w, "unknown connection", http.StatusInternalServerError)
+		return
+	}
 	start := time.Now()
-	sb := t.sandbox
+	sb := hc.t.sandbox
 	started := false
 	defer func() {
 		p := recover()
@@ -46,16 +112,16 @@ func (s *Server) serveH2Stream(w http.ResponseWriter, r *http.Request, cc *clien
 			_ = http.NewResponseController(w).Flush()
 		}
 		// The connection ends; the 502 gets a moment to leave first.
-		time.AfterFunc(100*time.Millisecond, func() { _ = cc.Close() })
+		time.AfterFunc(100*time.Millisecond, func() { _ = hc.cc.Close() })
 	}()
 	if sb.Deleted() {
-		_ = cc.Close()
+		_ = hc.cc.Close()
 		return
 	}
 	rec := s.newRecord(r, sb, start, protoH2)
 	res := s.admit(r, sb, rec)
 	if res == nil {
-		res = s.exchange(r, sb, t, rec, nil)
+		res = s.exchange(r, sb, hc.t, rec, nil)
 	}
 	started = true
 	s.writeH2(w, r, res, rec)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/martian/v3"
 	mlog "github.com/google/martian/v3/log"
-	"golang.org/x/net/http2"
 
 	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/sandbox"
@@ -52,7 +51,7 @@ type Options struct {
 	// past it the oldest are closed (0: no cap).
 	MaxPendingConns int
 	// H2MaxConcurrentStreams, H2StreamWindow and H2ConnWindow bound an
-	// HTTP/2 connection (defaults 100, 1 MiB, 4 MiB).
+	// HTTP/2 connection (defaults 100, 1 MiB, 2 MiB).
 	H2MaxConcurrentStreams int
 	H2StreamWindow         int
 	H2ConnWindow           int
@@ -95,7 +94,7 @@ func (o *Options) defaults() {
 		o.H2StreamWindow = 1 << 20
 	}
 	if o.H2ConnWindow <= 0 {
-		o.H2ConnWindow = 4 << 20
+		o.H2ConnWindow = 2 << 20
 	}
 }
 
@@ -103,13 +102,12 @@ func (o *Options) defaults() {
 // HTTP/1.1), interception of CONNECT tunnels (HTTP/1.1, HTTP/2, plain
 // HTTP), WebSocket and raw TCP tunnels, and the transparent listener.
 type Server struct {
-	opts   Options
-	reg    *sandbox.Registry
-	log    *slog.Logger
-	mp     *martian.Proxy
-	inner  *chanListener
-	h2     *http2.Server
-	h2base *http.Server
+	opts  Options
+	reg   *sandbox.Registry
+	log   *slog.Logger
+	mp    *martian.Proxy
+	inner *chanListener
+	h2    *h2Server
 
 	conns    sync.Map // remote address -> *clientConn
 	nconns   atomic.Int64
@@ -132,14 +130,7 @@ func New(opts Options) *Server {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	s.reqBase = hex.EncodeToString(b)
-	s.h2 = &http2.Server{
-		MaxConcurrentStreams:         uint32(opts.H2MaxConcurrentStreams),
-		MaxUploadBufferPerStream:     int32(opts.H2StreamWindow),
-		MaxUploadBufferPerConnection: int32(opts.H2ConnWindow),
-		IdleTimeout:                  opts.IdleTimeout,
-	}
-	s.h2base = &http.Server{MaxHeaderBytes: opts.MaxHeaderBytes,
-		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug)}
+	s.h2 = s.newH2Server()
 	mp := martian.NewProxy()
 	mp.SetRoundTripper(s)
 	mp.SetRequestModifier(martian.RequestModifierFunc(s.hijackConnect))
@@ -175,6 +166,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.listenMu.Unlock()
 	s.authLog.stop()
+	_ = s.h2.close()
 	done := make(chan struct{})
 	go func() {
 		s.mp.Close()

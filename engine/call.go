@@ -9,8 +9,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-
-	"github.com/sandgate/sandgate/secrets"
 )
 
 var errTimeLimit = errors.New("engine: handler time limit")
@@ -24,11 +22,10 @@ type callState struct {
 	budget  budget
 	req     *reqObj
 
-	secretVals []string          // values secrets.get handed to the script
-	redactor   *secrets.Redactor // built from secretVals on first use (most calls never need it)
-	redactorN  int               // len(secretVals) when redactor was built
-	fetchErrs  []fetchFailure    // errors fetch raised, for mapping an uncaught one
-	responses  []*resObj         // closed at the end unless returned
+	secretVals []string       // values secrets.get and secrets.protect handed to the script
+	held       *heldSecrets   // the state's: every value it was ever handed
+	fetchErrs  []fetchFailure // errors fetch raised, for mapping an uncaught one
+	responses  []*resObj      // closed at the end unless returned
 
 	params lua.LValue // ctx.params, converted on first use
 	labels lua.LValue
@@ -70,7 +67,7 @@ func (b *budget) resume() {
 
 // run calls the handler of sc on v. Any error means v must be discarded.
 func (v *vm) run(ctx context.Context, sc *script, call *Call) (res Result, err error) {
-	cs := &callState{ctx: ctx, call: call, handler: sc.name}
+	cs := &callState{ctx: ctx, call: call, handler: sc.name, held: &v.held}
 	lctx, cancel := context.WithCancelCause(ctx)
 	cs.budget.start(v.cfg.timeout, cancel)
 	v.cur = cs
@@ -168,21 +165,15 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact replaces every secret value read during the call by [redacted].
-// The redactor is built only when a text needs it: a call that succeeds
-// without logging never pays for it.
-func (cs *callState) redact(s string) string {
-	if len(cs.secretVals) == 0 {
-		return s
-	}
-	if cs.redactor == nil || cs.redactorN != len(cs.secretVals) {
-		cs.redactor, cs.redactorN = secrets.NewRedactor(cs.secretVals...), len(cs.secretVals)
-	}
-	return cs.redactor.Redact(s)
-}
+// redact replaces by [redacted] every secret value the state has handed
+// to a script, in this call or an earlier one.
+func (cs *callState) redact(s string) string { return cs.held.redact(s) }
 
 func (cs *callState) addSecrets(vals ...string) {
 	cs.secretVals = append(cs.secretVals, vals...)
+	for _, v := range vals {
+		cs.held.add(v)
+	}
 }
 
 // result turns the handler's return value into a Result.

@@ -35,7 +35,13 @@ func (p *pool) get() *vm {
 	}
 }
 
+// put keeps v for a later call, unless it holds more secret values than
+// the limit (see heldSecrets).
 func (p *pool) put(v *vm) {
+	if v.held.over(p.cfg.maxHeld) {
+		v.close()
+		return
+	}
 	select {
 	case p.idle <- v:
 	default:

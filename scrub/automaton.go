@@ -16,7 +16,7 @@ type automaton struct {
 	depth     []int32 // by state number (id / stride): length of the state's string
 	mlen      []int32 // by state number: longest value that ends in the state, 0 for none
 	maxLen    int
-	pre       *prefilter // nil when no small set of rare bytes covers the values
+	pre       *prefilter
 }
 
 // trie is the automaton while it is built: unnumbered nodes, a dense

@@ -27,12 +27,9 @@ func addSpan(spans []span, start, end int64) []span {
 
 // scan steps the automaton from state s over buf[from:], where buf[0] is at
 // stream position base, appends every occurrence to spans and returns the
-// new state. With a prefilter, stretches of buf that cannot hold the start
-// of an occurrence are skipped while the automaton is at the root.
+// new state. Stretches of buf that the prefilter shows cannot hold the
+// start of an occurrence are skipped while the automaton is at the root.
 func (a *automaton) scan(s int32, buf []byte, from int, base int64, spans []span) (int32, []span) {
-	if a.pre == nil {
-		return a.step(s, buf, from, len(buf), base, spans)
-	}
 	var h hits
 	h.reset()
 	for i := from; i < len(buf); {
@@ -47,18 +44,18 @@ func (a *automaton) scan(s int32, buf []byte, from int, base int64, spans []span
 }
 
 // skip returns where the automaton, at the root at i, must start again: no
-// occurrence starts before the first rare byte at or after i minus the
-// largest offset of a rare byte in its value. Without a rare byte left,
+// occurrence starts before the next candidate at or after i, less the
+// largest offset of a rare byte in its value. Without a candidate left,
 // only the start of a value cut by the end of buf can be there.
 func (a *automaton) skip(buf []byte, i int, h *hits) int {
 	next := a.pre.next(buf, i, h)
 	if next == len(buf) {
-		return max(i, len(buf)-(a.maxLen-1))
+		return max(i, len(buf)-a.pre.tail(a.maxLen))
 	}
-	return max(i, next-a.pre.maxOff)
+	return max(i, next-a.pre.back())
 }
 
-// resume is the position after the next rare byte at or after i: the
+// resume is the position after the next candidate at or after i: the
 // automaton steps at least that far before the scan may skip again.
 func (a *automaton) resume(buf []byte, i int, h *hits) int {
 	next := a.pre.next(buf, i, h)
@@ -66,19 +63,6 @@ func (a *automaton) resume(buf []byte, i int, h *hits) int {
 		return len(buf)
 	}
 	return next + 1
-}
-
-// step runs the automaton over buf[from:to].
-func (a *automaton) step(s int32, buf []byte, from, to int, base int64, spans []span) (int32, []span) {
-	trans, class, matchFrom := a.trans, &a.class, a.matchFrom
-	for i := from; i < to; i++ {
-		s = trans[s+int32(class[buf[i]])]
-		if s >= matchFrom {
-			end := base + int64(i+1)
-			spans = addSpan(spans, end-int64(a.mlen[s/a.stride]), end)
-		}
-	}
-	return s, spans
 }
 
 // stepToRoot runs the automaton from buf[from] on, and stops at the first

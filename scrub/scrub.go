@@ -10,9 +10,10 @@
 // Values shorter than MinLen bytes are ignored.
 //
 // The matcher is an Aho-Corasick automaton (a DFA over byte classes): its
-// cost per byte does not grow with the number of values. When the values
-// have a small set of rare bytes, a vectorized search skips the text
-// between them. The package knows nothing of Lua or the proxy.
+// cost per byte does not grow with the number of values. A prefilter skips
+// text where no value can start: a vectorized search for a few rare bytes
+// when the values have them, else a bitmap of the values' 4-byte prefixes.
+// The package knows nothing of Lua or the proxy.
 package scrub
 
 import (

@@ -31,6 +31,13 @@ type Options struct {
 	// secrets redacted. Handler errors are returned, not logged. If nil,
 	// slog.Default() is used.
 	Logger *slog.Logger
+	// MaxMemory is the heap size past which running handler calls are
+	// stopped with ErrMemoryLimit (default 1 GiB; Engine.Stats counts them).
+	MaxMemory int64
+	// HandlerConcurrency caps one sandbox's handler calls running Lua at
+	// once; more wait within their time limit, then fail with ErrNoSlot
+	// (default GOMAXPROCS).
+	HandlerConcurrency int
 }
 
 // Call is one handler invocation.

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-
-	"github.com/sandgate/sandgate/secrets"
 )
 
 var errTimeLimit = errors.New("engine: handler time limit")
@@ -24,11 +22,10 @@ type callState struct {
 	budget  budget
 	req     *reqObj
 
-	secretVals []string          // values secrets.get handed to the script
-	redactor   *secrets.Redactor // built from secretVals on first use (most calls never need it)
-	redactorN  int               // len(secretVals) when redactor was built
-	fetchErrs  []fetchFailure    // errors fetch raised, for mapping an uncaught one
-	responses  []*resObj         // closed at the end unless returned
+	secretVals []string       // values secrets.get and secrets.protect handed to the script
+	held       *heldSecrets   // the state's: every value it was ever handed
+	fetchErrs  []fetchFailure // errors fetch raised, for mapping an uncaught one
+	responses  []*resObj      // closed at the end unless returned
 
 	params lua.LValue // ctx.params, converted on first use
 	labels lua.LValue
@@ -40,12 +37,16 @@ type fetchFailure struct {
 }
 
 // budget is the Lua time of a call: a timer that cancels the state's context,
-// stopped while the call waits in fetch, secrets.get or a body read.
+// stopped while the call waits in fetch, secrets.get or a body read. The
+// call's slot is given back for the wait too, and taken again (within the
+// time left) before Lua goes on.
 type budget struct {
 	timer  *time.Timer
 	left   time.Duration
 	since  time.Time
 	paused bool
+	slot   *slot
+	ctx    context.Context // the state's: ends a wait for the slot
 }
 
 func (b *budget) start(d time.Duration, cancel context.CancelCauseFunc) {
@@ -58,29 +59,45 @@ func (b *budget) pause() {
 		b.left -= time.Since(b.since)
 		b.paused = true
 	}
+	b.slot.release()
 }
 
+// resume restarts the clock, then waits for a slot. A wait cut short by
+// the time limit or a stop needs no error here: the state's context is
+// done, so Lua stops at its next instruction.
 func (b *budget) resume() {
 	if b.paused {
 		b.paused = false
 		b.since = time.Now()
 		b.timer.Reset(max(b.left, 0))
 	}
+	b.slot.acquire(b.ctx)
 }
 
-// run calls the handler of sc on v. Any error means v must be discarded.
-func (v *vm) run(ctx context.Context, sc *script, call *Call) (res Result, err error) {
-	cs := &callState{ctx: ctx, call: call, handler: sc.name}
-	lctx, cancel := context.WithCancelCause(ctx)
+// run calls the handler of sc on v once sl gives it a slot. ctx is the
+// call's own context, for Lua, fetch and secrets.get alike: cancel ends it
+// at the time limit (the clock stops while the call waits on the network,
+// so a fetch is never cut by it) or when the memory guard stops the call.
+// It is not cancelled when the call ends, since a fetched body may stream
+// on it after. Any error means v must be discarded.
+func (v *vm) run(ctx context.Context, cancel context.CancelCauseFunc, sc *script, call *Call, sl *slot) (res Result, err error) {
+	cs := &callState{ctx: ctx, call: call, handler: sc.name, held: &v.held}
 	cs.budget.start(v.cfg.timeout, cancel)
+	cs.budget.slot, cs.budget.ctx = sl, ctx
+	if err := sl.acquire(ctx); err != nil {
+		cs.budget.timer.Stop()
+		if context.Cause(ctx) == errTimeLimit {
+			sl.t.timeouts.Add(1)
+		}
+		return Result{}, cs.slotError(ctx, v.cfg)
+	}
 	v.cur = cs
-	v.L.SetContext(lctx)
+	v.L.SetContext(ctx)
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = Result{}, cs.fail(fmt.Errorf("panic: %v", r))
 		}
 		cs.budget.timer.Stop()
-		cancel(nil)
 		v.L.RemoveContext()
 		if err == nil { // a failed state is discarded as it is
 			v.L.SetTop(0)
@@ -89,9 +106,8 @@ func (v *vm) run(ctx context.Context, sc *script, call *Call) (res Result, err e
 		cs.end(res.Response)
 	}()
 	ret, lerr := v.callHandler(sc, cs)
-	if context.Cause(lctx) == errTimeLimit {
-		herr := cs.fail(fmt.Errorf("exceeded time limit %v%s", v.cfg.timeout, where(lerr)))
-		herr.(*HandlerError).Timeout = true
+	cs.budget.timer.Stop() // from here the time limit cannot cut a returned body
+	if herr := cs.limitError(ctx, lerr, v.cfg); herr != nil {
 		return Result{}, herr
 	}
 	if lerr != nil {
@@ -168,21 +184,15 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact replaces every secret value read during the call by [redacted].
-// The redactor is built only when a text needs it: a call that succeeds
-// without logging never pays for it.
-func (cs *callState) redact(s string) string {
-	if len(cs.secretVals) == 0 {
-		return s
-	}
-	if cs.redactor == nil || cs.redactorN != len(cs.secretVals) {
-		cs.redactor, cs.redactorN = secrets.NewRedactor(cs.secretVals...), len(cs.secretVals)
-	}
-	return cs.redactor.Redact(s)
-}
+// redact replaces by [redacted] every secret value the state has handed
+// to a script, in this call or an earlier one.
+func (cs *callState) redact(s string) string { return cs.held.redact(s) }
 
 func (cs *callState) addSecrets(vals ...string) {
 	cs.secretVals = append(cs.secretVals, vals...)
+	for _, v := range vals {
+		cs.held.add(v)
+	}
 }
 
 // result turns the handler's return value into a Result.

@@ -4,7 +4,13 @@
 // contract (req, fetch, response, deny, ctx, secrets, log, json, hosts).
 //
 // A handler call fails closed: any Lua error, time-out, bad return value or
-// panic is a *HandlerError, whose text has every secret read during the call
-// replaced by [redacted]. The package knows nothing of the proxy, martian or
-// Vault; it reaches the network only through Options.Transport.
+// panic is a *HandlerError, whose text, like every log line of a script,
+// has every secret value its Lua state was ever handed replaced by
+// [redacted] (a script may keep one between calls).
+//
+// Calls run under two engine-wide limits: a sandbox's calls run Lua in at
+// most Options.HandlerConcurrency slots at once, and a watchdog stops every
+// running call when the heap passes Options.MaxMemory (Engine.Stats counts
+// both). The package knows nothing of the proxy, martian or Vault; it
+// reaches the network only through Options.Transport.
 package engine

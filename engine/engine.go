@@ -27,12 +27,19 @@ type config struct {
 	transport http.RoundTripper
 	secrets   secrets.Store
 	logger    *slog.Logger
+	// maxHeld is the most secret values a Lua state may have been handed
+	// and still serve another call (0: a state that read one is discarded).
+	maxHeld int
+	// concurrency is limits.handler_concurrency, maxMemory limits.max_memory.
+	concurrency int
+	maxMemory   uint64
 }
 
 func newConfig(o Options) *config {
 	c := &config{
 		dir: o.Dir, timeout: o.HandlerTimeout, maxBody: o.MaxBodyBytes, maxString: o.MaxStringBytes,
-		transport: o.Transport, secrets: o.Secrets, logger: o.Logger,
+		transport: o.Transport, secrets: o.Secrets, logger: o.Logger, maxHeld: defaultMaxHeld,
+		concurrency: concurrency(o.HandlerConcurrency), maxMemory: maxMemory(o.MaxMemory),
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultHandlerTimeout

@@ -29,6 +29,7 @@ func (v *vm) luaFetch(L *lua.LState) int {
 	default:
 		L.ArgError(1, "request or table expected")
 	}
+	cs.narrowEncoding(out)
 	cs.budget.pause()
 	resp, err := v.cfg.transport.RoundTrip(out)
 	cs.budget.resume()

@@ -41,7 +41,7 @@ func (v *vm) luaPrint(L *lua.LState) int {
 }
 
 func (v *vm) log(level slog.Level, msg string, fields *lua.LTable) {
-	ctx, redact := context.Background(), func(s string) string { return s }
+	ctx, redact := context.Background(), v.held.redact
 	attrs := make([]slog.Attr, 0, 4)
 	if cs := v.cur; cs != nil {
 		ctx, redact = cs.ctx, cs.redact

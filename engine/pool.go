@@ -5,11 +5,14 @@ import (
 	"sync/atomic"
 )
 
-// pool keeps idle Lua states. A state whose call failed in any way is
-// discarded, never put back: it may hold half-built values or be over a limit.
+// pool keeps idle Lua states and runs calls on them (exec.go). A state
+// whose call failed in any way is discarded, never put back: it may hold
+// half-built values or be over a limit.
 type pool struct {
-	cfg  *config
-	idle chan *vm
+	cfg   *config
+	idle  chan *vm
+	slots *slotTable
+	mem   *memGuard
 
 	created   atomic.Int64
 	discarded atomic.Int64
@@ -22,7 +25,8 @@ type pool struct {
 func maxIdle() int { return max(256, 32*runtime.GOMAXPROCS(0)) }
 
 func newPool(cfg *config) *pool {
-	return &pool{cfg: cfg, idle: make(chan *vm, maxIdle())}
+	return &pool{cfg: cfg, idle: make(chan *vm, maxIdle()),
+		slots: newSlotTable(cfg.concurrency), mem: newMemGuard(cfg.maxMemory)}
 }
 
 func (p *pool) get() *vm {
@@ -35,7 +39,13 @@ func (p *pool) get() *vm {
 	}
 }
 
+// put keeps v for a later call, unless it holds more secret values than
+// the limit (see heldSecrets).
 func (p *pool) put(v *vm) {
+	if v.held.over(p.cfg.maxHeld) {
+		v.close()
+		return
+	}
 	select {
 	case p.idle <- v:
 	default:

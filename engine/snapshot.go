@@ -87,13 +87,5 @@ func (s *Snapshot) Run(ctx context.Context, call *Call) (Result, error) {
 	if call.Request == nil || call.Request.URL == nil {
 		return Result{}, &HandlerError{Handler: call.Handler, Err: errors.New("call without a request")}
 	}
-	v := s.pool.get()
-	v.trimCache(len(s.scripts))
-	res, err := v.run(ctx, sc, call)
-	if err != nil {
-		s.pool.discard(v)
-		return Result{}, err
-	}
-	s.pool.put(v)
-	return res, nil
+	return s.pool.run(ctx, sc, call, len(s.scripts))
 }

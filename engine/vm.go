@@ -47,6 +47,8 @@ type vm struct {
 	// address cannot be reused by another map while it is cached.
 	params map[uintptr]paramsEntry
 
+	held heldSecrets // secret values handed to scripts over the state's life
+
 	cur *callState // nil between calls
 }
 

@@ -62,6 +62,8 @@ func loadScripts(cfg *config.Config, opts engine.Options) (*engine.Engine, error
 	opts.HandlerTimeout = cfg.Limits.HandlerTimeout.Duration
 	opts.MaxBodyBytes = cfg.Limits.MaxBodyBytes.Bytes
 	opts.MaxStringBytes = int(cfg.Limits.MaxStringBytes.Bytes)
+	opts.MaxMemory = cfg.Limits.MaxMemory.Bytes
+	opts.HandlerConcurrency = cfg.Limits.HandlerConcurrency
 	eng, err := engine.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: scripts_dir %s: %w", cfg.File, cfg.ScriptsDir, err)

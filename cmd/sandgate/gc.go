@@ -103,3 +103,13 @@ func (t *gcTuner) arm() {
 		}
 	}, t)
 }
+
+// setMemoryLimit sets the Go runtime's soft memory limit to
+// limits.max_memory, so the collector works harder as the heap nears it and
+// garbage is gone before it counts against the limit at which the engine
+// stops handler calls. An operator's GOMEMLIMIT wins.
+func setMemoryLimit(limit int64) {
+	if os.Getenv("GOMEMLIMIT") == "" && limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+}

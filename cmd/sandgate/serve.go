@@ -39,6 +39,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	log := newLogger(cfg, stderr)
 	defer startGCTuner(gcHeapFloor)()
+	setMemoryLimit(cfg.Limits.MaxMemory.Bytes)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	g, err := build(ctx, cfg, log, stdout)

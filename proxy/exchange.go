@@ -13,6 +13,7 @@ import (
 	"github.com/sandgate/sandgate/engine/hostpat"
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/sandbox"
+	"github.com/sandgate/sandgate/scrub"
 )
 
 // exchange is the one decision path of every request, whatever it came
@@ -203,7 +204,7 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *sandbox.San
 	}
 	if result.Deny {
 		rec.Decision, rec.Reason = "deny", result.Reason
-		return denyResponse(req, sb.Class.DenyStatus, result.Reason, host, sb.ID)
+		return s.scrubbed(req, rec, sb, host, denyResponse(req, sb.Class.DenyStatus, result.Reason, host, sb.ID), result.Secrets)
 	}
 	res := result.Response
 	if res == nil {
@@ -220,6 +221,39 @@ func (s *Server) runHandler(req, out *http.Request, rec *Record, sb *sandbox.San
 		res.Body.Close()
 		return s.handlerFailure(req, rec, sb, host, b.Handler, errors.New("handler answered 101 without an upgraded upstream connection (return fetch(req))"))
 	}
+	return s.scrubbed(req, rec, sb, host, res, result.Secrets)
+}
+
+// scrubbed hides every secret the handler read or protected from what the
+// sandbox receives: headers, body (decoded from gzip to be searched) and
+// trailers, as they stream; the record's reason too, which a handler may
+// have written. A body in another encoding cannot be searched: 502
+// unscannable_response. The bytes of a joined upgrade are not scrubbed,
+// only the headers of its 101.
+func (s *Server) scrubbed(req *http.Request, rec *Record, sb *sandbox.Sandbox, host string, res *http.Response, secrets []string) *http.Response {
+	if len(secrets) == 0 {
+		return res
+	}
+	sc := scrub.New(secrets)
+	if sc.Empty() {
+		return res
+	}
+	rec.Reason, _ = sc.String(rec.Reason)
+	if upgraded(res) {
+		rec.Redactions = int64(sc.Header(res.Header))
+		return res
+	}
+	counter, err := scrub.Response(res, secrets)
+	if err != nil {
+		res.Body.Close()
+		rec.fail(reasonUnscannable)
+		s.log.Warn("response in an encoding that cannot be scanned for secrets", "request_id", rec.RequestID,
+			"sandbox", sb.ID, "host", host, "content_encoding", res.Header.Get("Content-Encoding"))
+		return errorResponse(req, http.StatusBadGateway, reasonUnscannable, errorBody{
+			Error: "the upstream's response is in an encoding sandgate cannot scan for secrets", Host: host,
+			Sandbox: sb.ID, RequestID: rec.RequestID})
+	}
+	rec.redacted = counter
 	return res
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/sandbox"
+	"github.com/sandgate/sandgate/scrub"
 )
 
 // Protocols of a record (the audit line's "protocol" and a metric label).
@@ -44,7 +45,8 @@ type Record struct {
 	HandlerTimeout  bool // the handler error was its time limit
 	Upstream        string
 
-	upload *uploadBody // counts the request body as it passes
+	upload   *uploadBody    // counts the request body as it passes
+	redacted *scrub.Counter // counts the secret values scrubbed from the response
 }
 
 func (s *Server) newRecord(req *http.Request, sb *sandbox.Sandbox, start time.Time, proto string) *Record {
@@ -81,6 +83,9 @@ func (s *Server) finish(r *Record) {
 	r.Duration = time.Since(r.Time)
 	if r.upload != nil {
 		r.BytesUp = r.upload.n.Load()
+	}
+	if r.redacted != nil {
+		r.Redactions = r.redacted.Load()
 	}
 	if s.opts.Observe != nil {
 		s.opts.Observe(r)

@@ -106,7 +106,9 @@ func TestMemoryBombHandlerStopped(t *testing.T) {
 // 20 requests are answered while A's are all still running, and A's calls
 // beyond its slots fail for want of one.
 func TestLoopingNeighbourLeavesOtherSandboxServed(t *testing.T) {
-	g, _, upURL := limitsSetup(t, "  handler_timeout: 6s\n  handler_concurrency: 2\n")
+	// A time limit far longer than B needs, even on a loaded machine
+	// (and under curl's 20s in curl()).
+	g, _, upURL := limitsSetup(t, "  handler_timeout: 15s\n  handler_concurrency: 2\n")
 	a := g.createSandbox(map[string]any{"id": "noisy"})
 	g.bind("noisy", "spin", `return function(req, ctx) while true do end end`)
 	b := g.createSandbox(map[string]any{"id": "calm"})

@@ -166,9 +166,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.listenMu.Unlock()
 	s.authLog.stop()
-	_ = s.h2.close()
 	done := make(chan struct{})
 	go func() {
+		// HTTP/2 connections say GOAWAY and finish their streams; martian's
+		// wait includes the tunnels they are in.
+		go func() { _ = s.h2.srv.Shutdown(ctx) }()
 		s.mp.Close()
 		close(done)
 	}()
@@ -177,6 +179,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
+	_ = s.h2.close()
 	s.conns.Range(func(_, v any) bool {
 		_ = v.(*clientConn).Close()
 		return true

@@ -166,3 +166,19 @@ func TestNewKeysValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestBadPatternNamesItsLine(t *testing.T) {
+	yaml := "version: 1\nclasses:\n  default:\n    allowed_hosts:\n      - \"*.github.com\"\n      - \"{api,uploads.github.com\"\n" +
+		"    outbound_by_host:\n      api.github.com: { handler: github_auth }\n      \"[z-a].example.com\": { handler: deny_all }\n" +
+		"      \"x.example.com\": { handler: \"bad name\" }\n"
+	_, err := Parse([]byte(yaml), "x.yaml")
+	for _, want := range []string{
+		`x.yaml:6: classes.default.allowed_hosts[1]: hostpat: "{api,uploads.github.com": missing '}'`,
+		`x.yaml:9: classes.default.outbound_by_host.[z-a].example.com: hostpat: "[z-a].example.com": bad glob`,
+		`x.yaml:10: classes.default.outbound_by_host.x.example.com.handler: "bad name" is not a handler name`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want it to contain %q", err, want)
+		}
+	}
+}

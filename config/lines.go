@@ -65,11 +65,16 @@ func child(n *yaml.Node, part string) *yaml.Node {
 		}
 		return n.Content[i]
 	}
-	if n.Kind != yaml.MappingNode {
+	return mapChild(n, part)
+}
+
+// mapChild is the value of key in mapping n, or nil.
+func mapChild(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == part {
+		if n.Content[i].Value == key {
 			return n.Content[i+1]
 		}
 	}
@@ -103,7 +108,7 @@ func (l *lineIndex) lineOfKey(parent, key string) int {
 			return l.line(parent)
 		}
 	}
-	if c := child(n, key); c != nil {
+	if c := mapChild(n, key); c != nil {
 		return c.Line
 	}
 	return n.Line

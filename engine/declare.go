@@ -103,7 +103,9 @@ func readParam(v lua.LValue) (Param, error) {
 				err = fmt.Errorf("required must be true or false, got %s", val.Type())
 			}
 		case "default":
-			p.Default, err = goValue(val, 0)
+			if p.Default, err = goValue(val, 0); err != nil {
+				err = fmt.Errorf("default: %w", err)
+			}
 		default:
 			err = fmt.Errorf("unknown key %s (want type, required, default)", k.String())
 		}
@@ -125,11 +127,12 @@ func readParam(v lua.LValue) (Param, error) {
 	return p, nil
 }
 
-// maxDefaultDepth bounds the nesting of a default value (and stops cycles).
+// maxDefaultDepth bounds the nesting of a value goValue converts (and stops
+// cycles).
 const maxDefaultDepth = 32
 
-// goValue converts a default to decoded JSON: a table whose keys are
-// 1..n is a list, any other a table with string keys.
+// goValue converts a Lua value (a param's default) to decoded JSON: a
+// table whose keys are 1..n is a list, any other a table with string keys.
 func goValue(v lua.LValue, depth int) (any, error) {
 	switch x := v.(type) {
 	case *lua.LNilType:
@@ -138,18 +141,18 @@ func goValue(v lua.LValue, depth int) (any, error) {
 		return bool(x), nil
 	case lua.LNumber:
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return nil, fmt.Errorf("default: %v is not a JSON number", x)
+			return nil, fmt.Errorf("%v is not a JSON number", x)
 		}
 		return float64(x), nil
 	case lua.LString:
 		return string(x), nil
 	case *lua.LTable:
 		if depth >= maxDefaultDepth {
-			return nil, fmt.Errorf("default: nested deeper than %d", maxDefaultDepth)
+			return nil, fmt.Errorf("nested deeper than %d", maxDefaultDepth)
 		}
 		return goTable(x, depth+1)
 	}
-	return nil, fmt.Errorf("default: a %s cannot be a param value", v.Type())
+	return nil, fmt.Errorf("a %s cannot be a param value", v.Type())
 }
 
 func goTable(t *lua.LTable, depth int) (any, error) {
@@ -157,7 +160,7 @@ func goTable(t *lua.LTable, depth int) (any, error) {
 	t.ForEach(func(lua.LValue, lua.LValue) { count++ })
 	if n := t.Len(); n > 0 {
 		if n != count {
-			return nil, errors.New("default: a table mixes list items and named fields")
+			return nil, errors.New("a table mixes list items and named fields")
 		}
 		list := make([]any, n)
 		for i := range list {
@@ -177,7 +180,7 @@ func goTable(t *lua.LTable, depth int) (any, error) {
 		}
 		s, ok := k.(lua.LString)
 		if !ok {
-			err = fmt.Errorf("default: key %s is not a string", k.String())
+			err = fmt.Errorf("key %s is not a string", k.String())
 			return
 		}
 		m[string(s)], err = goValue(v, depth)

@@ -100,7 +100,8 @@ func (c *Config) recordLines(l *lineIndex) {
 	}
 }
 
-// lineOfKey is the line of a map key that may contain dots (a host pattern).
+// lineOfKey is the line of a map key that may contain dots or brackets (a
+// host pattern): where the key itself is written.
 func (l *lineIndex) lineOfKey(parent, key string) int {
 	n := l.root
 	for _, part := range splitPath(parent) {
@@ -108,8 +109,15 @@ func (l *lineIndex) lineOfKey(parent, key string) int {
 			return l.line(parent)
 		}
 	}
-	if c := mapChild(n, key); c != nil {
-		return c.Line
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	if n == nil {
+		return l.line(parent)
 	}
 	return n.Line
 }

@@ -1,4 +1,4 @@
-# sandgate: make run | make test | make bench
+# sandgate: make run | make test | make bench | make fuzz
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/sandgate
@@ -11,7 +11,7 @@ VAULT_VERSION := 1.21.0
 VAULT_BIN ?= $(HOME)/.cache/sandgate/vault-$(VAULT_VERSION)/vault
 export SANDGATE_VAULT_BIN := $(VAULT_BIN)
 
-.PHONY: all build run test unit integration deps vault bench vet clean
+.PHONY: all build run test unit integration deps vault bench vet clean fuzz
 
 all: build
 
@@ -34,6 +34,21 @@ integration: deps
 
 vet:
 	$(GO) vet ./...
+
+## fuzz: run each fuzz target of the repository for FUZZTIME (default 30s).
+## A target is listed as package:FuzzName; add yours to FUZZ_TARGETS.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./config:FuzzParse \
+	./engine/hostpat:FuzzParse \
+	./engine/hostpat:FuzzTable
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
 
 ## deps: curl and iptables (transparent mode) for the integration tests, and the Vault server
 deps: vault

@@ -11,7 +11,7 @@ import (
 	"github.com/sandgate/sandgate/secrets"
 )
 
-// Options configures an Engine. Zero values get the contract's defaults.
+// Options configures an Engine. Zero values get the documented defaults.
 type Options struct {
 	// Dir is the scripts directory; handler names are the stems of its *.lua files.
 	Dir string

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gobwas/glob"
 	"github.com/gobwas/glob/syntax"
 	"github.com/gobwas/glob/syntax/ast"
 )
@@ -13,31 +12,6 @@ import (
 // maxAlternatives bounds the brace-free globs a pattern expands to, so that
 // "{a,b}{c,d}{e,f}..." cannot make a pattern cost more than a list of hosts.
 const maxAlternatives = 64
-
-// globMatcher is the compiled form of a glob. gobwas/glob compiles each
-// brace-free alternative (its own "{...}" matcher gives wrong answers when an
-// alternative holds a '*', and its prefix-and-suffix matcher accepts a name
-// shorter than the two: "c*c" matched "c"); the length check of each
-// alternative rules the latter out.
-//
-// head, tail and minLen hold for every alternative, so most names are
-// rejected before any alternative is tried.
-type globMatcher struct {
-	alts   []globAlt
-	head   string // common literal prefix of all alternatives
-	tail   string // common literal suffix of all alternatives
-	minLen int    // shortest name any alternative can match, in bytes
-	weight int    // literal characters of the lightest alternative
-}
-
-// globAlt is one brace-free alternative. head and tail are its literal
-// ends; inner is its longest literal run between wildcards, which a name
-// must contain somewhere.
-type globAlt struct {
-	g                 glob.Glob
-	head, tail, inner string
-	minLen            int
-}
 
 // hasGlobMeta reports whether s uses glob syntax (beyond plain characters).
 func hasGlobMeta(s string) bool { return strings.ContainsAny(s, `*?[]{}\`) }
@@ -171,42 +145,6 @@ func expand(seq []*ast.Node) ([][]*ast.Node, bool) {
 	return out, true
 }
 
-// compileAlt compiles a brace-free sequence with gobwas/glob, with no
-// separators: '*' crosses dots.
-func compileAlt(seq []*ast.Node) (a globAlt, err error) {
-	text := render(seq)
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	a.g, err = glob.Compile(text)
-	if err != nil {
-		return a, err
-	}
-	runs := literalRuns(seq)
-	switch first, last := seq[0].Kind == ast.KindText, seq[len(seq)-1].Kind == ast.KindText; {
-	case len(runs) == 1 && first && last: // all literal
-		a.head, a.tail = runs[0], runs[0]
-	default:
-		if first {
-			a.head, runs = runs[0], runs[1:]
-		}
-		if last {
-			a.tail, runs = runs[len(runs)-1], runs[:len(runs)-1]
-		}
-		for _, r := range runs {
-			if len(r) > len(a.inner) {
-				a.inner = r
-			}
-		}
-	}
-	for _, n := range seq {
-		a.minLen += minLenOf(n)
-	}
-	return a, nil
-}
-
 // literalRuns returns the text of each run of literal nodes in seq.
 func literalRuns(seq []*ast.Node) []string {
 	var runs []string
@@ -225,34 +163,6 @@ func literalRuns(seq []*ast.Node) []string {
 		inRun = true
 	}
 	return runs
-}
-
-// add merges alternative number i into the matcher's common prefilters.
-func (m *globMatcher) add(i int, a globAlt, weight int) {
-	m.alts = append(m.alts, a)
-	if i == 0 {
-		m.head, m.tail, m.minLen, m.weight = a.head, a.tail, a.minLen, weight
-		return
-	}
-	m.head = commonPrefix(m.head, a.head)
-	m.tail = commonSuffix(m.tail, a.tail)
-	m.minLen = min(m.minLen, a.minLen)
-	m.weight = min(m.weight, weight)
-}
-
-// match reports whether name matches one alternative.
-func (m *globMatcher) match(name string) bool {
-	if len(name) < m.minLen || !strings.HasSuffix(name, m.tail) || !strings.HasPrefix(name, m.head) {
-		return false
-	}
-	for i := range m.alts {
-		a := &m.alts[i]
-		if len(name) >= a.minLen && strings.HasSuffix(name, a.tail) && strings.HasPrefix(name, a.head) &&
-			strings.Contains(name, a.inner) && a.g.Match(name) {
-			return true
-		}
-	}
-	return false
 }
 
 // minLenOf is the fewest bytes a brace-free node matches.

@@ -123,6 +123,9 @@ func (f *fileRun) options(L *lua.LState, t *lua.LTable) runOpts {
 		if err != nil {
 			L.RaiseError("run: opts.params: %v", err)
 		}
+		if _, ok := v.(map[string]any); !ok {
+			L.RaiseError("run: opts.params must be a table of name = value, as a binding's params are an object")
+		}
 		o.params = v
 	}
 	switch o.upstream.(type) {

@@ -110,3 +110,12 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// The shipped handlers' tests pass (integration runs them through the
+// binary as well).
+func TestShippedScripts(t *testing.T) {
+	sum, out, errs := runTests(t, Options{}, "../scripts")
+	if sum.Failed != 0 || sum.Broken != 0 || sum.Passed < 16 {
+		t.Errorf("got %+v, stderr %q:\n%s", sum, errs, out)
+	}
+}

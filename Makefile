@@ -1,4 +1,4 @@
-# sandgate: make run | make test | make bench
+# sandgate: make run | make test | make bench | make fuzz
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/sandgate

@@ -1,4 +1,4 @@
-// Package admin is sandgate's admin API (CONTRACT section 4): sandboxes,
+// Package admin is sandgate's admin API: sandboxes,
 // their runtime policy, scripts and the secrets cache, behind a bearer
 // token, on its own listener.
 package admin
@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/sandbox"
 )
 
@@ -21,9 +22,15 @@ type Scripts interface {
 	Source(name string) ([]byte, bool)
 	SHA256(name string) (string, bool)
 	Has(name string) bool
-	Put(name string, src []byte) error
+	// Params returns the params a script declares (nil: any params).
+	Params(name string) (engine.Params, bool)
+	// CheckParams says what is wrong with a binding's params for handler.
+	CheckParams(handler string, params any) error
+	// Put and Reload refuse (*engine.BindingError) a script whose declared
+	// params one of bound breaks.
+	Put(name string, src []byte, bound []engine.Binding) error
 	Delete(name string) error
-	Reload(bound []string) error
+	Reload(bound []engine.Binding) error
 }
 
 // Options configures the admin API.
@@ -38,8 +45,9 @@ type Options struct {
 	ProxyAddr string
 	// CAPath is where a sandbox is expected to store ca.pem; env points there.
 	CAPath string
-	// ClassBindings lists the class bindings per handler name, for /v1/scripts.
-	ClassBindings map[string][]string
+	// ClassBindings are the config's bindings, with their params: shown by
+	// /v1/scripts and checked when a script is replaced.
+	ClassBindings []engine.Binding
 	// Status adds fields to GET /v1/status (version, secrets backend, ...).
 	Status func() map[string]any
 	// Extra mounts more routes (metrics, events, pprof); authed says which

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sandgate/sandgate/admin/client"
+	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/sandbox"
 )
@@ -23,12 +24,17 @@ func (f *fakeScripts) Names() []string {
 	}
 	return out
 }
-func (f *fakeScripts) Source(n string) ([]byte, bool) { s, ok := f.src[n]; return []byte(s), ok }
-func (f *fakeScripts) SHA256(n string) (string, bool) { _, ok := f.src[n]; return "sha-" + n, ok }
-func (f *fakeScripts) Has(n string) bool              { _, ok := f.src[n]; return ok }
-func (f *fakeScripts) Put(n string, s []byte) error   { f.src[n] = string(s); return nil }
-func (f *fakeScripts) Delete(n string) error          { delete(f.src, n); return nil }
-func (f *fakeScripts) Reload([]string) error          { return nil }
+func (f *fakeScripts) Source(n string) ([]byte, bool)        { s, ok := f.src[n]; return []byte(s), ok }
+func (f *fakeScripts) SHA256(n string) (string, bool)        { _, ok := f.src[n]; return "sha-" + n, ok }
+func (f *fakeScripts) Has(n string) bool                     { _, ok := f.src[n]; return ok }
+func (f *fakeScripts) Params(n string) (engine.Params, bool) { _, ok := f.src[n]; return nil, ok }
+func (f *fakeScripts) CheckParams(string, any) error         { return nil }
+func (f *fakeScripts) Put(n string, s []byte, _ []engine.Binding) error {
+	f.src[n] = string(s)
+	return nil
+}
+func (f *fakeScripts) Delete(n string) error         { delete(f.src, n); return nil }
+func (f *fakeScripts) Reload([]engine.Binding) error { return nil }
 
 func newTestAPI(t *testing.T) *httptest.Server {
 	t.Helper()

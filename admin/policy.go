@@ -3,8 +3,10 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
+	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/engine/hostpat"
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/sandbox"
@@ -34,6 +36,10 @@ func (a *API) binding(w http.ResponseWriter, r *http.Request) (*policy.Binding, 
 	}
 	if !a.opts.Scripts.Has(body.Handler) {
 		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("unknown handler %q", body.Handler))
+		return nil, false
+	}
+	if err := a.opts.Scripts.CheckParams(body.Handler, body.Params); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("handler %s: %v", body.Handler, err))
 		return nil, false
 	}
 	return &policy.Binding{Handler: body.Handler, Params: body.Params}, true
@@ -161,25 +167,34 @@ func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
 	writeJSON(w, http.StatusOK, describe(sb))
 }
 
-// bound lists every handler name bound anywhere: classes and sandboxes.
+// bound lists where each handler is bound: classes and sandboxes.
 func (a *API) bound() map[string][]string {
 	out := map[string][]string{}
-	for name, where := range a.opts.ClassBindings {
-		out[name] = append(out[name], where...)
-	}
-	for _, sb := range a.opts.Registry.List() {
-		o := sb.Overrides()
-		if o.Outbound != nil {
-			out[o.Outbound.Handler] = append(out[o.Outbound.Handler], "sandbox "+sb.ID+" outbound")
-		}
-		if o.ByHost != nil {
-			for _, e := range o.ByHost.Entries() {
-				out[e.Value.Handler] = append(out[e.Value.Handler], "sandbox "+sb.ID+" outbound-by-host "+e.Pattern.String())
-			}
-		}
+	for _, b := range a.bindings() {
+		out[b.Handler] = append(out[b.Handler], b.Where)
 	}
 	for _, v := range out {
 		sort.Strings(v)
+	}
+	return out
+}
+
+// bindings lists every binding in use, with its params: the classes' and
+// every sandbox's runtime ones.
+func (a *API) bindings() []engine.Binding {
+	out := slices.Clone(a.opts.ClassBindings)
+	for _, sb := range a.opts.Registry.List() {
+		o := sb.Overrides()
+		if o.Outbound != nil {
+			out = append(out, engine.Binding{Where: "sandbox " + sb.ID + " outbound",
+				Handler: o.Outbound.Handler, Params: o.Outbound.Params})
+		}
+		if o.ByHost != nil {
+			for _, e := range o.ByHost.Entries() {
+				out = append(out, engine.Binding{Where: "sandbox " + sb.ID + " outbound-by-host " + e.Pattern.String(),
+					Handler: e.Value.Handler, Params: e.Value.Params})
+			}
+		}
 	}
 	return out
 }

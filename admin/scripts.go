@@ -24,7 +24,21 @@ func (a *API) scriptViews() []client.Script {
 		if where == nil {
 			where = []string{}
 		}
-		out = append(out, client.Script{Name: n, SHA256: sum, BoundAt: where})
+		params, _ := a.opts.Scripts.Params(n)
+		out = append(out, client.Script{Name: n, SHA256: sum, BoundAt: where, Params: paramsView(params)})
+	}
+	return out
+}
+
+// paramsView is a script's declared params as the API shows them; nil (JSON
+// null) for a script that accepts any params.
+func paramsView(ps engine.Params) map[string]client.Param {
+	if ps == nil {
+		return nil
+	}
+	out := make(map[string]client.Param, len(ps))
+	for name, p := range ps {
+		out[name] = client.Param{Type: string(p.Type), Required: p.Required, Default: p.Default}
 	}
 	return out
 }
@@ -51,7 +65,7 @@ func (a *API) putScript(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.Lock()
-	err = a.opts.Scripts.Put(name, src)
+	err = a.opts.Scripts.Put(name, src, a.bindings())
 	a.mu.Unlock()
 	if err != nil {
 		a.scriptError(w, name, err)
@@ -85,15 +99,21 @@ func (a *API) deleteScript(w http.ResponseWriter, r *http.Request) {
 func (a *API) reloadScripts(w http.ResponseWriter, _ *http.Request) {
 	if err := a.Reload(); err != nil {
 		var le *engine.LoadError
-		if errors.As(err, &le) {
+		var be *engine.BindingError
+		switch {
+		case errors.As(err, &le):
 			msgs := make([]string, len(le.Errors))
 			for i, e := range le.Errors {
 				msgs[i] = e.Error()
 			}
 			writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "reload failed; the previous scripts stay in use", Errors: msgs})
-			return
+		case errors.As(err, &be):
+			writeJSON(w, http.StatusUnprocessableEntity, errorBody{
+				Error:  "reload failed: the new scripts break bindings in use; the previous scripts stay in use: " + strings.Join(be.Problems, "; "),
+				Errors: be.Problems})
+		default:
+			writeError(w, http.StatusInternalServerError, "reload failed: "+err.Error())
 		}
-		writeError(w, http.StatusInternalServerError, "reload failed: "+err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "reloaded", "scripts": a.scriptViews()})
@@ -102,14 +122,8 @@ func (a *API) reloadScripts(w http.ResponseWriter, _ *http.Request) {
 // Reload re-reads the scripts directory (also on SIGHUP).
 func (a *API) Reload() error {
 	a.mu.Lock()
-	bound := a.bound()
-	names := make([]string, 0, len(bound))
-	for n := range bound {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	start := time.Now()
-	err := a.opts.Scripts.Reload(names)
+	err := a.opts.Scripts.Reload(a.bindings())
 	a.mu.Unlock()
 	if a.opts.OnReload != nil {
 		a.opts.OnReload(err == nil)
@@ -124,7 +138,12 @@ func (a *API) Reload() error {
 
 func (a *API) scriptError(w http.ResponseWriter, name string, err error) {
 	var le *engine.LoadError
+	var be *engine.BindingError
 	switch {
+	case errors.As(err, &be):
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{
+			Error:  fmt.Sprintf("script %s would break bindings in use; the previous version stays: %s", name, strings.Join(be.Problems, "; ")),
+			Errors: be.Problems})
 	case errors.As(err, &le):
 		msgs := make([]string, len(le.Errors))
 		for i, e := range le.Errors {

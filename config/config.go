@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Config is the whole file, CONTRACT section 6.
+// Config is the whole file.
 type Config struct {
 	Version    int               `yaml:"version"`
 	Proxy      Proxy             `yaml:"proxy"`
@@ -208,7 +208,7 @@ type Binding struct {
 	Line    int            `yaml:"-"`
 }
 
-// Defaults from CONTRACT section 6.
+// Defaults of the config keys.
 const (
 	DefaultProxyListen            = "127.0.0.1:3128"
 	DefaultAdminListen            = "127.0.0.1:9180"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,48 @@ func TestNewKeysValidated(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want an error containing %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestBadPatternNamesItsLine(t *testing.T) {
+	yaml := "version: 1\nclasses:\n  default:\n    allowed_hosts:\n      - \"*.github.com\"\n      - \"{api,uploads.github.com\"\n" +
+		"    outbound_by_host:\n      api.github.com: { handler: github_auth }\n      \"[z-a].example.com\": { handler: deny_all }\n" +
+		"      \"x.example.com\": { handler: \"bad name\" }\n"
+	_, err := Parse([]byte(yaml), "x.yaml")
+	for _, want := range []string{
+		`x.yaml:6: classes.default.allowed_hosts[1]: hostpat: "{api,uploads.github.com": missing '}'`,
+		`x.yaml:9: classes.default.outbound_by_host.[z-a].example.com: hostpat: "[z-a].example.com": bad glob`,
+		`x.yaml:10: classes.default.outbound_by_host.x.example.com.handler: "bad name" is not a handler name`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want it to contain %q", err, want)
+		}
+	}
+}
+
+func TestCheckParams(t *testing.T) {
+	yaml := "version: 1\nclasses:\n  d:\n    outbound: { handler: inject_header, params: { secret: s, n: 3 } }\n" +
+		"    outbound_by_host:\n      \"*.github.com\": { handler: unknown }\n      api.x.com: { handler: inject_header, params: { header: X } }\n"
+	c, err := Parse([]byte(yaml), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []any
+	err = c.CheckParams(func(handler string, params any) error {
+		seen = append(seen, params)
+		switch {
+		case handler == "unknown":
+			return ErrSkip
+		case params.(map[string]any)["header"] == nil:
+			return errors.New("params.header: required")
+		}
+		return nil
+	})
+	want := "x.yaml:4: classes.d.outbound: handler inject_header: params.header: required"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	if n, ok := seen[0].(map[string]any)["n"].(float64); !ok || n != 3 {
+		t.Errorf("params as seen by check: got %#v, want numbers as float64 (as JSON decodes them)", seen[0])
 	}
 }

@@ -65,11 +65,16 @@ func child(n *yaml.Node, part string) *yaml.Node {
 		}
 		return n.Content[i]
 	}
-	if n.Kind != yaml.MappingNode {
+	return mapChild(n, part)
+}
+
+// mapChild is the value of key in mapping n, or nil.
+func mapChild(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == part {
+		if n.Content[i].Value == key {
 			return n.Content[i+1]
 		}
 	}
@@ -95,7 +100,8 @@ func (c *Config) recordLines(l *lineIndex) {
 	}
 }
 
-// lineOfKey is the line of a map key that may contain dots (a host pattern).
+// lineOfKey is the line of a map key that may contain dots or brackets (a
+// host pattern): where the key itself is written.
 func (l *lineIndex) lineOfKey(parent, key string) int {
 	n := l.root
 	for _, part := range splitPath(parent) {
@@ -103,8 +109,15 @@ func (l *lineIndex) lineOfKey(parent, key string) int {
 			return l.line(parent)
 		}
 	}
-	if c := child(n, key); c != nil {
-		return c.Line
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	if n == nil {
+		return l.line(parent)
 	}
 	return n.Line
 }

@@ -25,7 +25,13 @@ type validator struct {
 }
 
 func (v *validator) fail(key, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.c.File, Line: v.lines.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+	v.failAt(v.lines.line(key), key, format, args...)
+}
+
+// failAt is fail for a key whose line the dotted path cannot find (a host
+// pattern holds dots of its own).
+func (v *validator) failAt(line int, key, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.c.File, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *Config) validate(lines *lineIndex) []error {
@@ -166,20 +172,22 @@ func (v *validator) class(name string, cl *Class) {
 	if cl.DenyStatus < 400 || cl.DenyStatus > 599 {
 		v.fail(key+".deny_status", "must be a 4xx or 5xx status (got %d)", cl.DenyStatus)
 	}
-	for pat, b := range cl.OutboundByHost {
+	for _, pat := range sortedKeys(cl.OutboundByHost) {
+		b := cl.OutboundByHost[pat]
 		bkey := key + ".outbound_by_host." + pat
+		line := v.lines.lineOfKey(key+".outbound_by_host", pat)
 		p, err := hostpat.Parse(pat)
 		if err != nil {
-			v.fail(bkey, "%v", err)
+			v.failAt(line, bkey, "%v", err)
 			continue
 		}
 		if !cl.Intercept() && p.Port() == 443 {
-			v.fail(bkey, "class %s has intercept_https: false, so a handler bound to %s could never run", name, pat)
+			v.failAt(line, bkey, "class %s has intercept_https: false, so a handler bound to %s could never run", name, pat)
 		}
-		v.binding(bkey, b)
+		v.binding(bkey, line, b)
 	}
 	if cl.Outbound != nil {
-		v.binding(key+".outbound", cl.Outbound)
+		v.binding(key+".outbound", v.lines.line(key+".outbound"), cl.Outbound)
 	}
 	for i, pat := range cl.TCPHosts {
 		ikey := fmt.Sprintf("%s.tcp_hosts[%d]", key, i)
@@ -249,17 +257,27 @@ func (v *validator) patterns(key string, pats []string) {
 	}
 }
 
-func (v *validator) binding(key string, b *Binding) {
+func (v *validator) binding(key string, line int, b *Binding) {
 	if b == nil {
-		v.fail(key, "needs a handler")
+		v.failAt(line, key, "needs a handler")
 		return
 	}
 	if !HandlerName.MatchString(b.Handler) {
-		v.fail(key+".handler", "%q is not a handler name", b.Handler)
+		v.failAt(line, key+".handler", "%q is not a handler name", b.Handler)
 	}
 	if _, err := json.Marshal(b.Params); err != nil {
-		v.fail(key+".params", "cannot be expressed as JSON: %v", err)
+		v.failAt(line, key+".params", "cannot be expressed as JSON: %v", err)
 	}
+}
+
+// sortedKeys returns m's keys in order, so errors come out in a stable order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // CheckHandlers reports every binding whose handler is not among the

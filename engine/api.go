@@ -11,7 +11,7 @@ import (
 	"github.com/sandgate/sandgate/secrets"
 )
 
-// Options configures an Engine. Zero values get the contract's defaults.
+// Options configures an Engine. Zero values get the documented defaults.
 type Options struct {
 	// Dir is the scripts directory; handler names are the stems of its *.lua files.
 	Dir string
@@ -100,6 +100,17 @@ type FetchError struct {
 
 func (e *FetchError) Error() string { return fmt.Sprintf("handler %s: fetch: %v", e.Handler, e.Err) }
 func (e *FetchError) Unwrap() error { return e.Err }
+
+// Binding is a handler bound somewhere, with its params, for the checks of
+// Put and ReloadBound: a new script set whose declared params a binding in
+// use breaks is refused.
+type Binding struct {
+	// Where names the binding in errors: "class default outbound",
+	// "sandbox sb1 outbound-by-host api.github.com".
+	Where   string
+	Handler string
+	Params  any // decoded JSON, as in Call.Params
+}
 
 // ErrUnknownHandler is returned by Run for a name the snapshot does not hold.
 var ErrUnknownHandler = errors.New("engine: unknown handler")

@@ -30,9 +30,9 @@ func BenchmarkHandlerCall(b *testing.B) {
 }
 
 // BenchmarkInjectHeaderCall is one call of the shipped inject_header, the
-// handler `make bench` runs end to end: it checks its params, expands
-// {sandbox_id} in the secret path, reads the secret, sets the header and
-// forwards.
+// handler `make bench` runs end to end: its declared params are checked
+// and their defaults filled in, it expands {sandbox_id} in the secret path,
+// reads the secret, sets the header and forwards.
 func BenchmarkInjectHeaderCall(b *testing.B) {
 	req, _ := http.NewRequest("GET", "https://api.example.com/echo", nil)
 	benchHandler(b, map[string]map[string]string{"sandboxes/sb1": {"token": "tok-0123456789abcdef"}},

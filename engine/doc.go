@@ -1,7 +1,8 @@
 // Package engine runs sandgate's Lua policy handlers: it compiles the scripts
 // directory into an immutable Snapshot that is swapped atomically on reload,
-// keeps a pool of sandboxed Lua states, and exposes the handler API of the
-// contract (req, fetch, response, deny, ctx, secrets, log, json, hosts).
+// keeps a pool of sandboxed Lua states, and exposes the handler API that
+// docs/lua-api.md describes (req, fetch, response, deny, ctx, secrets,
+// ratelimit, log, json, hosts), with params a script may declare.
 //
 // A handler call fails closed: any Lua error, time-out, bad return value or
 // panic is a *HandlerError, whose text, like every log line of a script,

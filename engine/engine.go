@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,7 +87,8 @@ func (e *Engine) Snapshot() *Snapshot { return e.snap.Load() }
 
 // Reload re-reads the scripts directory and swaps in the new set, or returns
 // a *LoadError listing every script that fails to load and every name in
-// bound missing from the directory; then the old set stays.
+// bound missing from the directory; then the old set stays. It does not
+// check params: see ReloadBound.
 func (e *Engine) Reload(bound []string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -98,10 +100,34 @@ func (e *Engine) Reload(bound []string) error {
 	return nil
 }
 
+// ReloadBound is Reload for the bindings in use: a handler of bound missing
+// from the directory is a *LoadError, and params that a new script's
+// declaration refuses are a *BindingError naming each binding; either way
+// the old set stays.
+func (e *Engine) ReloadBound(bound []Binding) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	names := make([]string, 0, len(bound))
+	for _, b := range bound {
+		names = append(names, b.Handler)
+	}
+	s, err := e.loadDir(slices.Compact(slices.Sorted(slices.Values(names))))
+	if err != nil {
+		return err
+	}
+	if err := checkBindings(s.scripts, bound); err != nil {
+		return err
+	}
+	e.snap.Store(s)
+	return nil
+}
+
 // Put compiles src as handler name, writes it to the scripts directory
 // atomically and swaps it in. A script that does not load gives a *LoadError
-// and changes nothing; an invalid name gives ErrInvalidName.
-func (e *Engine) Put(name string, src []byte) error {
+// and changes nothing; an invalid name gives ErrInvalidName. bound are the
+// bindings in use: when the new script's declared params refuse the params
+// of one bound to name, Put returns a *BindingError and changes nothing.
+func (e *Engine) Put(name string, src []byte, bound ...Binding) error {
 	if !validName(name) {
 		return fmt.Errorf("%w: %q", ErrInvalidName, name)
 	}
@@ -115,6 +141,9 @@ func (e *Engine) Put(name string, src []byte) error {
 	sc, se := chk.compile(name, src)
 	if se != nil {
 		return &LoadError{Errors: []ScriptError{*se}}
+	}
+	if err := checkBindings(map[string]*script{name: sc}, bound); err != nil {
+		return err
 	}
 	if err := writeAtomic(e.cfg.dir, sc.file, src); err != nil {
 		return fmt.Errorf("engine: writing %s: %w", sc.file, err)
@@ -144,3 +173,22 @@ func (e *Engine) Delete(name string) error {
 // Close releases the pooled Lua states. Calls still running finish; states
 // they return afterwards are kept until the Engine is garbage.
 func (e *Engine) Close() { e.pool.drain() }
+
+// checkBindings checks every binding of a handler in scripts against its
+// declared params; bindings of other handlers are left alone.
+func checkBindings(scripts map[string]*script, bound []Binding) error {
+	var problems []string
+	for _, b := range bound {
+		sc := scripts[b.Handler]
+		if sc == nil {
+			continue
+		}
+		if err := sc.params.Check(b.Params); err != nil {
+			problems = append(problems, b.Where+": "+err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return &BindingError{Problems: problems}
+	}
+	return nil
+}

@@ -12,21 +12,27 @@ import (
 var ErrNotFound = errors.New("engine: script not found")
 
 // ErrInvalidName is returned (wrapped) by Put and Delete for a name that is not
-// a valid handler name ([a-zA-Z0-9_][a-zA-Z0-9_-]*).
+// a valid handler name ([a-zA-Z0-9_][a-zA-Z0-9_-]*, not ending in _test,
+// which names a policy test file).
 var ErrInvalidName = errors.New("engine: invalid handler name")
 
 // ScriptError is one script that failed to load: a compile error, a chunk
-// that does not return a function, an invalid file name, or a bound handler
-// missing from the directory. Line is 0 when no line applies.
+// that does not return a function (or declares params wrongly), an invalid
+// file name, or a bound handler missing from the directory. Line is 0 when
+// no line applies; Column is set for a syntax error only.
 type ScriptError struct {
-	Name string // handler name ("" when the file name is invalid)
-	File string // file name inside the scripts directory
-	Line int
-	Msg  string
+	Name   string // handler name ("" when the file name is invalid)
+	File   string // file name inside the scripts directory
+	Line   int
+	Column int
+	Msg    string
 }
 
 func (e ScriptError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
@@ -62,4 +68,16 @@ func scriptError(name, file string, err error) ScriptError {
 		se.Msg = strings.TrimSpace(rest[2:])
 	}
 	return se
+}
+
+// BindingError is a script change refused because it would break bindings
+// in use: each problem names the binding and what is wrong with its params
+// under the new script ("sandbox sb1 outbound-by-host api.github.com:
+// params.header: required"). Nothing was swapped in.
+type BindingError struct {
+	Problems []string
+}
+
+func (e *BindingError) Error() string {
+	return "engine: the new scripts break bindings in use: " + strings.Join(e.Problems, "; ")
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // hostsMatch is hosts.match(pattern_or_list, host [, port]) with the host
-// patterns of the contract. Without the port argument, host may carry one
+// patterns of package hostpat. Without the port argument, host may carry one
 // ("example.com:443", "[::1]:8443"); a host without any port is port 0,
 // which matches portless patterns only.
 func (v *vm) hostsMatch(L *lua.LState) int {

@@ -20,7 +20,16 @@ import (
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9_-]{0,127}$`) // 128 characters at most: every file system can hold NAME.lua
 
-func validName(name string) bool { return nameRE.MatchString(name) }
+// testSuffix ends the stem of a policy test file (sandgate test), which is
+// never a handler.
+const testSuffix = "_test"
+
+func validName(name string) bool {
+	return nameRE.MatchString(name) && !strings.HasSuffix(name, testSuffix)
+}
+
+// isTestFile reports whether file is a policy test (foo_test.lua).
+func isTestFile(file string) bool { return strings.HasSuffix(file, testSuffix+".lua") }
 
 // script is one compiled handler.
 type script struct {
@@ -29,10 +38,12 @@ type script struct {
 	src   []byte
 	sum   string // hex SHA-256 of src
 	proto *lua.FunctionProto
+	// params are the declared params; nil for a plain function.
+	params Params
 }
 
-// loadDir compiles every *.lua file of the scripts directory into a new
-// Snapshot, or returns a *LoadError with every failure.
+// loadDir compiles every *.lua file of the scripts directory (test files
+// aside) into a new Snapshot, or returns a *LoadError with every failure.
 func (e *Engine) loadDir(bound []string) (*Snapshot, error) {
 	scripts := make(map[string]*script)
 	var errs []ScriptError
@@ -45,7 +56,7 @@ func (e *Engine) loadDir(bound []string) (*Snapshot, error) {
 		defer chk.close()
 		for _, ent := range entries {
 			file := ent.Name()
-			if ent.IsDir() || !strings.HasSuffix(file, ".lua") {
+			if ent.IsDir() || !strings.HasSuffix(file, ".lua") || isTestFile(file) {
 				continue
 			}
 			name := strings.TrimSuffix(file, ".lua")
@@ -93,17 +104,22 @@ func (c *checker) compile(name string, src []byte) (*script, *ScriptError) {
 	proto, err := luastr.Compile(src, file)
 	if err != nil {
 		se := scriptError(name, file, err)
+		if line, col, ok := syntaxPosition(src, file); ok && line == se.Line {
+			se.Column = col
+		}
 		return nil, &se
 	}
-	if err := c.check(proto); err != nil {
+	params, err := c.check(proto)
+	if err != nil {
 		se := scriptError(name, file, err)
 		return nil, &se
 	}
 	sum := sha256.Sum256(src)
-	return &script{name: name, file: file, src: src, sum: hex.EncodeToString(sum[:]), proto: proto}, nil
+	return &script{name: name, file: file, src: src, sum: hex.EncodeToString(sum[:]), proto: proto, params: params}, nil
 }
 
-func (c *checker) check(proto *lua.FunctionProto) (err error) {
+// check runs the chunk once and returns the params it declares.
+func (c *checker) check(proto *lua.FunctionProto) (params Params, err error) {
 	if c.v == nil {
 		c.v = newVM(c.cfg)
 	}
@@ -123,12 +139,18 @@ func (c *checker) check(proto *lua.FunctionProto) (err error) {
 		}
 		c.v.L.RemoveContext()
 	}()
-	_, err = c.v.runChunk(proto)
+	ret, err := c.v.evalChunk(proto)
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		err = errors.New(ae.Object.String()) // without the traceback
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	if _, err := chunkHandler(ret); err != nil {
+		return nil, err
+	}
+	return declaredParams(ret)
 }
 
 func (c *checker) close() {
@@ -139,7 +161,7 @@ func (c *checker) close() {
 }
 
 func errBadChunk(ret lua.LValue) error {
-	return fmt.Errorf("script must return a function, got %s", ret.Type())
+	return fmt.Errorf("script must return a function or {handler = function, params = {...}}, got %s", ret.Type())
 }
 
 // writeAtomic replaces dir/file with data: a temporary file in the same

@@ -18,6 +18,7 @@ type Snapshot struct {
 	scripts map[string]*script
 	names   []string
 	hash    string
+	params  paramsCache
 }
 
 var _ Runner = (*Snapshot)(nil)
@@ -75,10 +76,33 @@ func (s *Snapshot) Source(name string) []byte {
 // hash), for /v1/status: equal sets have equal hashes.
 func (s *Snapshot) Hash() string { return s.hash }
 
-// Run calls handler call.Handler as handler(req, ctx). It returns
-// ErrUnknownHandler (wrapped) for a name the set does not hold, a
-// *FetchError for an uncaught failure of fetch, and a *HandlerError for any
-// other failure. On error nothing was forwarded on the sandbox's behalf.
+// Params returns the params handler name declares (nil for a script that
+// returns a plain function) and whether the set holds name.
+func (s *Snapshot) Params(name string) (Params, bool) {
+	sc, ok := s.scripts[name]
+	if !ok {
+		return nil, false
+	}
+	return sc.params, true
+}
+
+// CheckParams checks a binding's params against what handler declares: a
+// *ParamsError names each problem, ErrUnknownHandler (wrapped) a name the
+// set does not hold.
+func (s *Snapshot) CheckParams(handler string, params any) error {
+	sc, ok := s.scripts[handler]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownHandler, handler)
+	}
+	return sc.params.Check(params)
+}
+
+// Run calls handler call.Handler as handler(req, ctx), with the defaults of
+// its declared params filled into ctx.params. It returns ErrUnknownHandler
+// (wrapped) for a name the set does not hold, a *FetchError for an uncaught
+// failure of fetch, and a *HandlerError for any other failure, params that
+// the declaration refuses included. On error nothing was forwarded on the
+// sandbox's behalf.
 func (s *Snapshot) Run(ctx context.Context, call *Call) (Result, error) {
 	sc, ok := s.scripts[call.Handler]
 	if !ok {
@@ -86,6 +110,17 @@ func (s *Snapshot) Run(ctx context.Context, call *Call) (Result, error) {
 	}
 	if call.Request == nil || call.Request.URL == nil {
 		return Result{}, &HandlerError{Handler: call.Handler, Err: errors.New("call without a request")}
+	}
+	if sc.params != nil {
+		params, changed, err := s.params.get(sc, call.Params)
+		if err != nil {
+			return Result{}, &HandlerError{Handler: call.Handler, Err: fmt.Errorf("binding params: %w", err)}
+		}
+		if changed {
+			c := *call
+			c.Params = params
+			call = &c
+		}
 	}
 	return s.pool.run(ctx, sc, call, len(s.scripts))
 }

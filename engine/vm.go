@@ -167,6 +167,16 @@ func (v *vm) handler(proto *lua.FunctionProto) (*lua.LFunction, error) {
 }
 
 func (v *vm) runChunk(proto *lua.FunctionProto) (*lua.LFunction, error) {
+	ret, err := v.evalChunk(proto)
+	if err != nil {
+		return nil, err
+	}
+	return chunkHandler(ret)
+}
+
+// evalChunk runs the chunk of proto in its own environment and returns
+// what it returned.
+func (v *vm) evalChunk(proto *lua.FunctionProto) (lua.LValue, error) {
 	L := v.L
 	env := L.CreateTable(0, 2)
 	env.RawSetString("_G", env)
@@ -179,11 +189,7 @@ func (v *vm) runChunk(proto *lua.FunctionProto) (*lua.LFunction, error) {
 	}
 	ret := L.Get(-1)
 	L.Pop(1)
-	fn, ok := ret.(*lua.LFunction)
-	if !ok {
-		return nil, errBadChunk(ret)
-	}
-	return fn, nil
+	return ret, nil
 }
 
 // trimCache drops cached handler functions once the state has seen many

@@ -152,7 +152,8 @@ func TestScriptAdminErrors(t *testing.T) {
 		t.Errorf("deny_all.lua still on disk: %v", err)
 	}
 	// A broken file makes the whole reload fail; the old set stays.
-	g.mustAPI(200, "PUT", "/v1/sandboxes/s/outbound", map[string]any{"handler": "allow_hosts"})
+	g.mustAPI(200, "PUT", "/v1/sandboxes/s/outbound", map[string]any{"handler": "allow_hosts",
+		"params": map[string]any{"allowed_hostnames": []string{"example.com"}}})
 	os.WriteFile(filepath.Join(g.ScriptDir, "broken.lua"), []byte("return function("), 0o644)
 	os.Remove(filepath.Join(g.ScriptDir, "allow_hosts.lua"))
 	code, body = g.api("POST", "/v1/scripts/reload", nil)

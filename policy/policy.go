@@ -1,6 +1,7 @@
 // Package policy holds the classes of the config file and the runtime
-// overrides of one sandbox, and applies the decision order of CONTRACT
-// section 2 to a host. It knows nothing of HTTP or Lua: the proxy asks it
+// overrides of one sandbox, and applies the decision order (denied hosts,
+// allowed hosts, bindings, then the class's defaults) to a host. It knows
+// nothing of HTTP or Lua: the proxy asks it
 // what to do and does it.
 package policy
 
@@ -96,7 +97,7 @@ func (a Action) String() string {
 	return "deny"
 }
 
-// Deny reasons of CONTRACT section 2.
+// Deny reasons, as the deny body and the Sandgate-Decision header name them.
 const (
 	ReasonDenied     = "denied_hosts"
 	ReasonNotAllowed = "not_in_allowed_hosts"

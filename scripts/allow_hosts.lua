@@ -1,10 +1,10 @@
 -- allow_hosts: forwards a request whose host matches one of a list of host
 -- patterns unchanged, and denies every other one (reason "handler").
 --
--- Params:
+-- Params (declared below, so a binding without them is refused):
 --   allowed_hostnames  list of host patterns, as in allowed_hosts:
---                      "github.com", "*.github.com", "example.com:443",
---                      "10.0.0.0/8". Required.
+--                      "github.com", "*.github.com", "{api,uploads}.github.com",
+--                      "example.com:443", "10.0.0.0/8". Required.
 --
 -- Example binding (admin API):
 --   PUT /v1/sandboxes/sb1/outbound
@@ -17,13 +17,14 @@
 --       outbound:
 --         handler: allow_hosts
 --         params: { allowed_hostnames: ["github.com", "*.github.com"] }
-return function(req, ctx)
-  local allowed = ctx.params.allowed_hostnames
-  if type(allowed) ~= "table" then
-    error("allow_hosts: params.allowed_hostnames must be a list of host patterns")
-  end
-  if hosts.match(allowed, req.host, req.port) then
-    return fetch(req)
-  end
-  return deny()
-end
+return {
+  params = {
+    allowed_hostnames = { type = "list", required = true },
+  },
+  handler = function(req, ctx)
+    if hosts.match(ctx.params.allowed_hostnames, req.host, req.port) then
+      return fetch(req)
+    end
+    return deny()
+  end,
+}

@@ -1,6 +1,6 @@
 -- deny_all: denies every request (reason "handler").
 --
--- Params: none.
+-- Params: none (a binding that gives any is refused).
 --
 -- Example binding (admin API):
 --   PUT /v1/sandboxes/sb1/outbound-by-host/*.internal.example.com
@@ -10,6 +10,9 @@
 --   classes:
 --     locked:
 --       outbound: { handler: deny_all }
-return function(req, ctx)
-  return deny()
-end
+return {
+  params = {},
+  handler = function(req, ctx)
+    return deny()
+  end,
+}

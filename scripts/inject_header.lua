@@ -1,13 +1,13 @@
 -- inject_header: sets one request header from a secret, replacing any value
 -- the sandbox sent, then forwards the request.
 --
--- Params:
+-- Params (declared below, so a binding that misses one is refused):
 --   header  header name, e.g. "Authorization". Required.
 --   secret  secret path under the secrets prefix; "{sandbox_id}" in it is
 --           replaced by the sandbox's id, e.g. "sandboxes/{sandbox_id}".
 --           Required.
 --   field   field of that secret holding the value. Required.
---   prefix  text put before the value, e.g. "Bearer ". Optional.
+--   prefix  text put before the value, e.g. "Bearer ". Optional (default "").
 --
 -- Example binding (admin API):
 --   PUT /v1/sandboxes/sb1/outbound-by-host/api.example.com
@@ -25,11 +25,12 @@
 --             header: X-Api-Key
 --             secret: "teams/shared"
 --             field: api_key
--- need returns params[name], which must be a non-empty string.
+-- need returns params[name], a string (the declaration says so), which
+-- must not be empty.
 local function need(params, name)
   local v = params[name]
-  if type(v) ~= "string" or v == "" then
-    error("inject_header: params." .. name .. " must be a non-empty string")
+  if v == "" then
+    error("inject_header: params." .. name .. " must not be empty")
   end
   return v
 end
@@ -44,16 +45,20 @@ local function expand(path, id)
   return path:sub(1, i - 1) .. id .. expand(path:sub(j + 1), id)
 end
 
-return function(req, ctx)
-  local p = ctx.params
-  local header = need(p, "header")
-  local secret = need(p, "secret")
-  local field = need(p, "field")
-  local prefix = p.prefix or ""
-  if type(prefix) ~= "string" then
-    error("inject_header: params.prefix must be a string")
-  end
-  local value = secrets.get(expand(secret, ctx.sandbox_id), field)
-  req:set_header(header, prefix .. value)
-  return fetch(req)
-end
+return {
+  params = {
+    header = { type = "string", required = true },
+    secret = { type = "string", required = true },
+    field = { type = "string", required = true },
+    prefix = { type = "string", default = "" },
+  },
+  handler = function(req, ctx)
+    local p = ctx.params
+    local header = need(p, "header")
+    local secret = need(p, "secret")
+    local field = need(p, "field")
+    local value = secrets.get(expand(secret, ctx.sandbox_id), field)
+    req:set_header(header, p.prefix .. value)
+    return fetch(req)
+  end,
+}

@@ -2,7 +2,7 @@
 -- npm sends for an _authToken) and forwards the request. The token is field
 -- npm_token of secret sandboxes/<sandbox id>.
 --
--- Params: none.
+-- Params: none (a binding that gives any is refused).
 --
 -- Example binding (admin API):
 --   PUT /v1/sandboxes/sb1/outbound-by-host/registry.npmjs.org
@@ -13,8 +13,11 @@
 --     default:
 --       outbound_by_host:
 --         registry.npmjs.org: { handler: npm_auth }
-return function(req, ctx)
-  local token = secrets.get("sandboxes/" .. ctx.sandbox_id, "npm_token")
-  req:set_header("Authorization", "Bearer " .. token)
-  return fetch(req)
-end
+return {
+  params = {},
+  handler = function(req, ctx)
+    local token = secrets.get("sandboxes/" .. ctx.sandbox_id, "npm_token")
+    req:set_header("Authorization", "Bearer " .. token)
+    return fetch(req)
+  end,
+}

@@ -2,7 +2,7 @@
 -- and forwards the request. The key is field openai_api_key of secret
 -- sandboxes/<sandbox id>. Works for any OpenAI-compatible API.
 --
--- Params: none.
+-- Params: none (a binding that gives any is refused).
 --
 -- Example binding (admin API):
 --   PUT /v1/sandboxes/sb1/outbound-by-host/api.openai.com
@@ -13,8 +13,11 @@
 --     default:
 --       outbound_by_host:
 --         api.openai.com: { handler: openai_auth }
-return function(req, ctx)
-  local key = secrets.get("sandboxes/" .. ctx.sandbox_id, "openai_api_key")
-  req:set_header("Authorization", "Bearer " .. key)
-  return fetch(req)
-end
+return {
+  params = {},
+  handler = function(req, ctx)
+    local key = secrets.get("sandboxes/" .. ctx.sandbox_id, "openai_api_key")
+    req:set_header("Authorization", "Bearer " .. key)
+    return fetch(req)
+  end,
+}

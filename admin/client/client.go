@@ -1,5 +1,5 @@
-// Package client is a Go client for sandgate's admin API (CONTRACT
-// section 4): every route, typed requests and answers, and the live event
+// Package client is a Go client for sandgate's admin API: every route,
+// typed requests and answers, and the live event
 // stream. It depends on the standard library only, so an orchestrator can
 // import it without the gateway.
 package client

@@ -86,6 +86,18 @@ type Script struct {
 	Name    string   `json:"name"`
 	SHA256  string   `json:"sha256"`
 	BoundAt []string `json:"bound_at"`
+	// Params are the params the script declares, by name; nil (null) for a
+	// script that returns a plain function and accepts any params.
+	Params map[string]Param `json:"params"`
+}
+
+// Param is a declared param of a script: its type (string, number,
+// boolean, list, table or any), whether a binding must give it, and the
+// value ctx.params holds when a binding leaves it out.
+type Param struct {
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	Default  any    `json:"default,omitempty"`
 }
 
 // ScriptStatus is the answer to PUT /v1/scripts/{name}.

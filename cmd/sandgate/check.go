@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strings"
 
 	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine"
@@ -66,10 +68,36 @@ func loadScripts(cfg *config.Config, opts engine.Options) (*engine.Engine, error
 	opts.HandlerConcurrency = cfg.Limits.HandlerConcurrency
 	eng, err := engine.New(opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: scripts_dir %s: %w", cfg.File, cfg.ScriptsDir, err)
+		return nil, scriptsError(cfg, err)
 	}
-	if err := cfg.CheckHandlers(eng.Snapshot().Has); err != nil {
+	snap := eng.Snapshot()
+	if err := cfg.CheckHandlers(snap.Has); err != nil {
+		return nil, err
+	}
+	err = cfg.CheckParams(func(handler string, params any) error {
+		if !snap.Has(handler) {
+			return config.ErrSkip
+		}
+		return snap.CheckParams(handler, params)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return eng, nil
+}
+
+// scriptsError names each script that does not load by its path, line and
+// column, one per line.
+func scriptsError(cfg *config.Config, err error) error {
+	var le *engine.LoadError
+	if !errors.As(err, &le) {
+		return fmt.Errorf("%s: scripts_dir %s: %w", cfg.File, cfg.ScriptsDir, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: scripts_dir %s: %d script(s) do not load:", cfg.File, cfg.ScriptsDir, len(le.Errors))
+	for _, se := range le.Errors {
+		se.File = filepath.Join(cfg.ScriptsDir, se.File)
+		b.WriteString("\n" + se.Error())
+	}
+	return errors.New(b.String())
 }

@@ -46,8 +46,10 @@ func (f *fakeScripts) SHA256(n string) (string, bool) {
 	_, ok := f.Source(n)
 	return strings.Repeat("ab", 32), ok
 }
-func (f *fakeScripts) Has(n string) bool { _, ok := f.Source(n); return ok }
-func (f *fakeScripts) Put(n string, src []byte) error {
+func (f *fakeScripts) Has(n string) bool                     { _, ok := f.Source(n); return ok }
+func (f *fakeScripts) Params(n string) (engine.Params, bool) { _, ok := f.Source(n); return nil, ok }
+func (f *fakeScripts) CheckParams(string, any) error         { return nil }
+func (f *fakeScripts) Put(n string, src []byte, _ []engine.Binding) error {
 	if bytes.Contains(src, []byte("syntax error")) {
 		return &engine.LoadError{Errors: []engine.ScriptError{{Name: n, File: n + ".lua", Line: 1, Msg: "syntax error near 'x'"}}}
 	}
@@ -65,7 +67,7 @@ func (f *fakeScripts) Delete(n string) error {
 	delete(f.src, n)
 	return nil
 }
-func (f *fakeScripts) Reload([]string) error { return nil }
+func (f *fakeScripts) Reload([]engine.Binding) error { return nil }
 
 const testToken = "admin-test-token"
 

@@ -1,7 +1,8 @@
 // Command sandgate is an egress gateway for sandboxes: an intercepting
 // proxy whose policies are Lua scripts and whose credentials come from
 // Vault. `sandgate serve` runs it, `sandgate check` validates a config,
-// `sandgate ctl` drives a running gateway's admin API.
+// `sandgate test` runs policy tests, `sandgate ctl` drives a running
+// gateway's admin API.
 package main
 
 import (
@@ -18,6 +19,8 @@ const usage = `sandgate: an egress gateway for sandboxes
 Usage:
   sandgate serve -config FILE    run the gateway (proxy and admin API)
   sandgate check -config FILE    validate the config and compile every script, start nothing
+  sandgate test [-config FILE] [-run REGEXP] [-v] [PATH ...]
+                                 run the policy tests (*_test.lua) in PATHs (default ./scripts)
   sandgate ctl COMMAND ...       drive a running gateway (see "sandgate ctl --help")
   sandgate version               print the version
 
@@ -38,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serveCmd(args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(args[1:], stdout, stderr)
+	case "test":
+		return testCmd(args[1:], stdout, stderr)
 	case "ctl":
 		return ctlCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":

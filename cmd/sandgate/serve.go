@@ -226,15 +226,17 @@ func advertised(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// classBindings lists where the config binds each handler.
-func classBindings(cfg *config.Config) map[string][]string {
-	out := map[string][]string{}
+// classBindings lists the config's bindings with their params.
+func classBindings(cfg *config.Config) []engine.Binding {
+	var out []engine.Binding
 	for name, c := range cfg.Classes {
 		if c.Outbound != nil {
-			out[c.Outbound.Handler] = append(out[c.Outbound.Handler], "class "+name+" outbound")
+			out = append(out, engine.Binding{Where: "class " + name + " outbound",
+				Handler: c.Outbound.Handler, Params: config.JSONParams(c.Outbound.Params)})
 		}
 		for p, b := range c.OutboundByHost {
-			out[b.Handler] = append(out[b.Handler], "class "+name+" outbound_by_host "+p)
+			out = append(out, engine.Binding{Where: "class " + name + " outbound_by_host " + p,
+				Handler: b.Handler, Params: config.JSONParams(b.Params)})
 		}
 	}
 	return out

@@ -109,6 +109,12 @@ func (s scriptsAdapter) SHA256(n string) (string, bool) {
 	}
 	return snap.SHA256(n), true
 }
-func (s scriptsAdapter) Put(n string, src []byte) error { return s.e.Put(n, src) }
-func (s scriptsAdapter) Delete(n string) error          { return s.e.Delete(n) }
-func (s scriptsAdapter) Reload(bound []string) error    { return s.e.Reload(bound) }
+func (s scriptsAdapter) Params(n string) (engine.Params, bool) { return s.e.Snapshot().Params(n) }
+func (s scriptsAdapter) CheckParams(handler string, params any) error {
+	return s.e.Snapshot().CheckParams(handler, params)
+}
+func (s scriptsAdapter) Put(n string, src []byte, bound []engine.Binding) error {
+	return s.e.Put(n, src, bound...)
+}
+func (s scriptsAdapter) Delete(n string) error               { return s.e.Delete(n) }
+func (s scriptsAdapter) Reload(bound []engine.Binding) error { return s.e.ReloadBound(bound) }

@@ -12,14 +12,16 @@ import (
 //  2. an exact host without a port ("example.com", "10.1.2.3");
 //  3. the CIDR with the longest prefix; at equal prefix, one with a port
 //     before one without;
-//  4. the glob with the most non-wildcard characters, the ":port" counted,
-//     so "*.example.com:443" beats "*.example.com"; a tie goes to the
-//     pattern whose text sorts first in byte order.
+//  4. the glob with the most literal characters, the ":port" counted, so
+//     "*.example.com:443" beats "*.example.com" ('*', '?' and [...] sets
+//     weigh nothing; a {...} group weighs as its lightest alternative); a
+//     tie goes to the pattern whose text sorts first in byte order.
 //
 // A single IP address ranks as an exact host, so "10.1.2.3" beats
-// "10.1.2.3/32". Exact hosts are map lookups; CIDRs and globs are kept in
-// rank order, so the first match is the answer. host is handled as in
-// Pattern.Match.
+// "10.1.2.3/32". Exact hosts are map lookups; CIDRs are kept in rank order,
+// so the first match is the answer; globs are filed by their literal tail
+// or head (see globIndex), so a lookup tries only those that could match.
+// host is handled as in Pattern.Match.
 func (t *Table[V]) Lookup(host string, port int) (Pattern, V, bool) {
 	if e := t.lookup(host, port); e != nil {
 		return e.Pattern, e.Value, true
@@ -56,7 +58,7 @@ func (t *Table[V]) lookup(host string, port int) *Entry[V] {
 			return e
 		}
 	}
-	return first(t.globs, &s, port)
+	return t.globs.lookup(&s, port)
 }
 
 // first returns the first entry of es that matches s on port, or nil.

@@ -3,6 +3,7 @@ package hostpat
 import (
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 )
 
 // Normalize returns host as patterns expect it: lowercase, without one
@@ -38,6 +39,13 @@ func needsNormalize(host string) bool {
 type subject struct {
 	name string     // normalized host text
 	addr netip.Addr // the host as an IP literal (unmapped, no zone), if it is one
+	// glob is name for globs to match: name itself, or for a name with
+	// non-ASCII characters (which no DNS name has, but a Host header may)
+	// name with each such character replaced by one '~'. No pattern has a
+	// '~', so only '?', '*' and [!...] match it, one character for one, as
+	// they would the original; gobwas/glob counts bytes for runes in some
+	// matchers, which the replacement keeps from mattering.
+	glob string
 }
 
 // prepare normalizes host (only if needed) and parses it as an IP literal.
@@ -45,10 +53,25 @@ func prepare(host string) subject {
 	if needsNormalize(host) {
 		host = Normalize(host)
 	}
-	s := subject{name: host}
+	s := subject{name: host, glob: asciiOnly(host)}
 	if looksIP(host) {
 		if a, err := netip.ParseAddr(host); err == nil {
 			s.addr = a.Unmap().WithZone("")
+		}
+	}
+	return s
+}
+
+// asciiOnly replaces each non-ASCII character of s by '~'.
+func asciiOnly(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Map(func(r rune) rune {
+				if r >= utf8.RuneSelf {
+					return '~'
+				}
+				return r
+			}, s)
 		}
 	}
 	return s
@@ -73,35 +96,11 @@ func (p *Pattern) match(s *subject, port int) bool {
 	case kindName:
 		return s.name == p.name
 	case kindGlob:
-		return p.matchGlob(s.name)
+		return p.glob.match(s.glob)
 	case kindIP:
 		return s.addr.IsValid() && s.addr == p.addr
 	case kindCIDR:
 		return s.addr.IsValid() && p.prefix.Contains(s.addr)
 	}
 	return false
-}
-
-// matchGlob matches head*mid*tail. Taking each inner segment at its leftmost
-// occurrence is enough when '*' is the only wildcard, so there is no
-// backtracking and no allocation.
-func (p *Pattern) matchGlob(name string) bool {
-	if len(name) < p.minLen || !strings.HasSuffix(name, p.tail) || !strings.HasPrefix(name, p.head) {
-		return false
-	}
-	rest := name[len(p.head) : len(name)-len(p.tail)]
-	for mid := p.mid; mid != ""; {
-		seg := mid
-		if i := strings.IndexByte(mid, '*'); i >= 0 {
-			seg, mid = mid[:i], mid[i+1:]
-		} else {
-			mid = ""
-		}
-		j := strings.Index(rest, seg)
-		if j < 0 {
-			return false
-		}
-		rest = rest[j+len(seg):]
-	}
-	return true
 }

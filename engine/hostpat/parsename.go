@@ -18,37 +18,21 @@ func parseName(s string) (Pattern, string) {
 		return Pattern{}, "host longer than 253 characters"
 	case s[0] == '.':
 		return Pattern{}, "empty label (for subdomains write \"*" + s + "\")"
-	case strings.Contains(s, ".."):
+	case strings.Contains(s, "..") || strings.HasSuffix(s, "."):
 		return Pattern{}, "empty label"
 	}
-	for _, r := range s {
+	name := strings.ToLower(s)
+	if hasGlobMeta(name) {
+		text, m, reason := parseGlob(name)
+		if reason != "" {
+			return Pattern{}, reason
+		}
+		return Pattern{kind: kindGlob, name: text, glob: m}, ""
+	}
+	for _, r := range name {
 		if !isNameChar(r) {
 			return Pattern{}, "invalid character " + strconv.QuoteRune(r)
 		}
 	}
-	name := collapseStars(strings.ToLower(s))
-	if !strings.Contains(name, "*") {
-		return Pattern{kind: kindName, name: name}, ""
-	}
-	return newGlob(name), ""
-}
-
-// collapseStars replaces every run of '*' by one '*'.
-func collapseStars(s string) string {
-	for strings.Contains(s, "**") {
-		s = strings.ReplaceAll(s, "**", "*")
-	}
-	return s
-}
-
-// newGlob splits a glob at its first and last '*' for matching.
-func newGlob(name string) Pattern {
-	first := strings.IndexByte(name, '*')
-	last := strings.LastIndexByte(name, '*')
-	p := Pattern{kind: kindGlob, name: name, head: name[:first], tail: name[last+1:]}
-	if first < last {
-		p.mid = name[first+1 : last]
-	}
-	p.minLen = len(name) - strings.Count(name, "*")
-	return p
+	return Pattern{kind: kindName, name: name}, ""
 }

@@ -3,7 +3,6 @@ package hostpat
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // kind says how a Pattern matches. The zero kind matches nothing, so the zero
@@ -13,7 +12,7 @@ type kind uint8
 const (
 	kindNone kind = iota
 	kindName      // an exact host name: "example.com"
-	kindGlob      // a name with at least one '*': "*.example.com"
+	kindGlob      // a name with glob syntax: "*.example.com", "{a,b}.example.com"
 	kindIP        // a single IP address: "10.1.2.3", "2001:db8::1"
 	kindCIDR      // an IP prefix: "10.0.0.0/8"
 )
@@ -28,10 +27,8 @@ type Pattern struct {
 	addr   netip.Addr   // kindIP (IPv4-mapped addresses are unmapped)
 	prefix netip.Prefix // kindCIDR (masked)
 
-	// A glob is head*mid*tail, where mid holds the inner literal segments
-	// separated by single '*'. minLen is the number of literal bytes.
-	head, mid, tail string
-	minLen          int
+	glob *globMatcher // kindGlob; shared by copies, never changed
+	spec int          // see specificity
 }
 
 // MustParse is like Parse but panics on an error. It is for tests and for
@@ -53,16 +50,28 @@ func (p Pattern) String() string { return p.text }
 // Port returns the port p is limited to, or 0 if p matches any port.
 func (p Pattern) Port() int { return int(p.port) }
 
-// IsGlob reports whether p contains a '*'.
+// IsGlob reports whether p is a glob (uses '*', '?', [...] or {...}).
 func (p Pattern) IsGlob() bool { return p.kind == kindGlob }
 
 // IsIP reports whether p is an IP address or a CIDR.
 func (p Pattern) IsIP() bool { return p.kind == kindIP || p.kind == kindCIDR }
 
-// specificity is the number of non-wildcard characters in p's text, port
-// included, so that with-port beats without at otherwise equal specificity.
-func (p Pattern) specificity() int {
-	return len(p.text) - strings.Count(p.text, "*")
+// specificity is the weight of a glob: its literal characters ('*', '?'
+// and sets weigh nothing, a {...} group weighs as its lightest alternative)
+// plus those of its ":port", so that with-port beats without at otherwise
+// equal weight. Other kinds weigh their text.
+func (p Pattern) specificity() int { return p.spec }
+
+// weigh computes specificity once, when p is parsed.
+func (p Pattern) weigh() int {
+	if p.kind != kindGlob {
+		return len(p.text)
+	}
+	w := p.glob.weight
+	if p.port != 0 {
+		w += 1 + len(strconv.Itoa(int(p.port)))
+	}
+	return w
 }
 
 // canonical renders the text that String returns.

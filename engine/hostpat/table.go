@@ -36,7 +36,7 @@ type Table[V any] struct {
 	names map[nameKey]*Entry[V]
 	addrs map[addrKey]*Entry[V]
 	cidrs []*Entry[V] // in lookup order, see compareCIDR
-	globs []*Entry[V] // in lookup order, see compareGlob
+	globs globIndex[V]
 }
 
 // Set binds p to v, replacing the value of a pattern with the same canonical
@@ -57,7 +57,7 @@ func (t *Table[V]) Set(p Pattern, v V) {
 	case kindCIDR:
 		t.cidrs = insertSorted(t.cidrs, e, compareCIDR)
 	case kindGlob:
-		t.globs = insertSorted(t.globs, e, compareGlob)
+		t.globs.add(e)
 	}
 }
 
@@ -87,7 +87,7 @@ func (t *Table[V]) remove(text string) bool {
 	case kindCIDR:
 		t.cidrs = slices.DeleteFunc(t.cidrs, func(x *Entry[V]) bool { return x == e })
 	case kindGlob:
-		t.globs = slices.DeleteFunc(t.globs, func(x *Entry[V]) bool { return x == e })
+		t.globs.remove(e)
 	}
 	return true
 }
@@ -125,7 +125,7 @@ func (t *Table[V]) Clone() *Table[V] {
 		names: maps.Clone(t.names),
 		addrs: maps.Clone(t.addrs),
 		cidrs: slices.Clone(t.cidrs),
-		globs: slices.Clone(t.globs),
+		globs: t.globs.clone(),
 	}
 }
 

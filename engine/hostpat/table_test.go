@@ -2,6 +2,8 @@ package hostpat
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -170,5 +172,36 @@ func TestTableEntriesAndClone(t *testing.T) {
 	}
 	if (&Table[int]{}).Clone().Len() != 0 {
 		t.Error("clone of an empty table is not empty")
+	}
+}
+
+// TestTableIndexClones checks the glob index behind Lookup: globs filed
+// by tail and by lead, a clone changed apart from its original.
+func TestTableIndexClones(t *testing.T) {
+	var tab Table[string]
+	for i := range 20 {
+		for _, s := range []string{"?-%d.[!x]*.example.org", "*.team%d.example.org", "build%d.ci.*"} {
+			p := MustParse(strings.Replace(s, "%d", strconv.Itoa(i), 1))
+			tab.Set(p, p.String())
+		}
+	}
+	clone := tab.Clone()
+	clone.Delete("?-5.[!x]*.example.org")
+	clone.Delete("build7.ci.*")
+	tests := []struct {
+		tab        *Table[string]
+		host, want string
+	}{
+		{&tab, "a-5.b.example.org", "?-5.[!x]*.example.org"},
+		{clone, "a-5.b.example.org", ""},
+		{&tab, "x.team5.example.org", "*.team5.example.org"},
+		{clone, "x.team5.example.org", "*.team5.example.org"},
+		{&tab, "build7.ci.example.io", "build7.ci.*"},
+		{clone, "build7.ci.example.io", ""},
+	}
+	for _, tc := range tests {
+		if _, got, _ := tc.tab.Lookup(tc.host, 443); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.host, got, tc.want)
+		}
 	}
 }

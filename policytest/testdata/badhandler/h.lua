@@ -1,0 +1,3 @@
+return function(req, ctx)
+  return deny(
+end

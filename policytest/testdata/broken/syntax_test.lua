@@ -1,0 +1,3 @@
+test("x", function()
+  eq(1, 1
+end)

@@ -1,0 +1,10 @@
+test("a deny has the class's deny_status", function()
+  eq(run("gate", { url = "https://x.example/" }).status, 403)
+  local res = run("gate", { url = "https://x.example/" }, { class = "legal" })
+  eq({ res.status, res.reason }, { 451, "closed" })
+end)
+
+test("a class the config lacks is an error", function()
+  local ok, err = pcall(run, "gate", { url = "https://x.example/" }, { class = "gold" })
+  assert(not ok and err:find('no class "gold"', 1, true), err)
+end)

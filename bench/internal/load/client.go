@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -89,8 +91,11 @@ func (c *client) send(ctx context.Context) (*tls.ConnectionState, error) {
 }
 
 // Body is the body the echo upstream answers when it received want as the
-// only value of the header: each value it got on a line of its own.
-func Body(want string) string { return want + "\n" }
+// only value of the header: the SHA-256 of each value on a line of its own.
+func Body(want string) string {
+	sum := sha256.Sum256([]byte(want))
+	return hex.EncodeToString(sum[:]) + "\n"
+}
 
 // describeTLS names the TLS version, cipher suite, key exchange group and
 // leaf key type. The group matters for the new-connection shape: a Go peer

@@ -1,7 +1,9 @@
 package upstream
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"strings"
@@ -48,13 +50,16 @@ func (s *Server) Close() {
 	<-s.done
 }
 
-// Echo answers every request with the values of header it received, one
-// per line.
+// Echo answers every request with the SHA-256 (hex) of each value of
+// header it received, one per line: the client can check the injected
+// value without the value coming back (sandgate scrubs a secret a handler
+// read from the response, so a plain echo would show [redacted]).
 func Echo(header string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b strings.Builder
 		for _, v := range r.Header.Values(header) {
-			b.WriteString(v)
+			sum := sha256.Sum256([]byte(v))
+			b.WriteString(hex.EncodeToString(sum[:]))
 			b.WriteByte('\n')
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -50,7 +50,7 @@ type denyBody struct {
 	Sandbox string `json:"sandbox"`
 }
 
-// denyResponse is the deny of CONTRACT section 2 (a gRPC request gets the
+// denyResponse is the standard deny: 403 (or deny_status), Sandgate-Decision and the JSON body (a gRPC request gets the
 // gRPC form of it).
 func denyResponse(req *http.Request, status int, reason, host, sandbox string) *http.Response {
 	if isGRPC(req) {

@@ -11,7 +11,7 @@ import (
 
 const testMax = 1 << 20
 
-// newState returns an LState with the libraries the contract gives scripts
+// newState returns an LState with the libraries sandgate gives scripts
 // and the capped functions installed with limit max.
 func newState(t testing.TB, max int) *lua.LState {
 	t.Helper()

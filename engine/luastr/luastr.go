@@ -16,7 +16,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// DefaultMaxString is the contract's limits.max_string_bytes (16 MiB).
+// DefaultMaxString is the default of limits.max_string_bytes (16 MiB).
 const DefaultMaxString = 16 << 20
 
 // ConcatGlobal is the global through which compiled chunks reach the capped

@@ -109,7 +109,9 @@ func newHarness(t testing.TB, tweak ...func(*policy.Class, *Options)) *harness {
 		t.Fatal(err)
 	}
 	h.sb, h.token = sb, token
-	h.setHandler(func(context.Context, *engine.Call) (engine.Result, error) { return engine.Result{Deny: true, Reason: "handler"}, nil })
+	h.setHandler(func(context.Context, *engine.Call) (engine.Result, error) {
+		return engine.Result{Deny: true, Reason: "handler"}, nil
+	})
 	h.srv = New(opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

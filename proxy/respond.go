@@ -50,8 +50,8 @@ type denyBody struct {
 	Sandbox string `json:"sandbox"`
 }
 
-// denyResponse is the standard deny: 403 (or deny_status), Sandgate-Decision and the JSON body (a gRPC request gets the
-// gRPC form of it).
+// denyResponse is the standard deny: 403 (or the class's deny_status),
+// Sandgate-Decision and the JSON body; a gRPC request gets the gRPC form.
 func denyResponse(req *http.Request, status int, reason, host, sandbox string) *http.Response {
 	if isGRPC(req) {
 		return grpcAnswer(req, "deny; reason="+reason, grpcDenyCode(reason), "egress denied: "+reason)

@@ -92,6 +92,10 @@ func (a *API) reloadScripts(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: "reload failed; the previous scripts stay in use", Errors: msgs})
 			return
 		}
+		if statusOf(err) != 0 {
+			a.fail(w, "reloading scripts", err)
+			return
+		}
 		writeError(w, http.StatusInternalServerError, "reload failed: "+err.Error())
 		return
 	}
@@ -134,6 +138,8 @@ func (a *API) scriptError(w http.ResponseWriter, name string, err error) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid script name %q: use letters, digits, _ and -", name))
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown script %q", name))
+	case statusOf(err) != 0:
+		a.fail(w, "changing script "+name, err)
 	default:
 		a.log.Error("script change failed", "script", name, "err", err.Error())
 		writeError(w, http.StatusInternalServerError, "script change failed: "+err.Error())

@@ -68,21 +68,34 @@ func OpenBolt(path string, o BoltOptions) (*Bolt, error) {
 	db.MaxBatchDelay = o.BatchDelay
 	b := &Bolt{db: db, path: path}
 	if !o.ReadOnly {
-		err = db.Update(func(tx *bolt.Tx) error {
-			for _, name := range [][]byte{bucketSandboxes, bucketSources, bucketMeta} {
-				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-					return err
-				}
-			}
-			return tx.Bucket(bucketMeta).Put([]byte("format"), []byte("1"))
-		})
-		if err != nil {
+		if err := b.prepare(); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("state: preparing %s: %w", path, err)
 		}
 	}
 	b.healthy.Store(true)
 	return b, nil
+}
+
+// prepare makes the buckets of a new file. A file that has them is not
+// written to: a gateway that refuses to start leaves it as it was.
+func (b *Bolt) prepare() error {
+	ready := false
+	_ = b.db.View(func(tx *bolt.Tx) error {
+		ready = tx.Bucket(bucketSandboxes) != nil && tx.Bucket(bucketSources) != nil && tx.Bucket(bucketMeta) != nil
+		return nil
+	})
+	if ready {
+		return nil
+	}
+	return b.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSandboxes, bucketSources, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("format"), []byte("1"))
+	})
 }
 
 // Path is the file.

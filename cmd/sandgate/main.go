@@ -19,6 +19,8 @@ Usage:
   sandgate serve -config FILE    run the gateway (proxy and admin API)
   sandgate check -config FILE    validate the config and compile every script, start nothing
   sandgate ctl COMMAND ...       drive a running gateway (see "sandgate ctl --help")
+  sandgate state reseal -config FILE -new-key FILE
+                                 re-seal every stored CA key under a new seal key file
   sandgate version               print the version
 
 Run "sandgate COMMAND --help" for a command's flags.
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return checkCmd(args[1:], stdout, stderr)
 	case "ctl":
 		return ctlCmd(args[1:], stdout, stderr)
+	case "state":
+		return stateCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sandgate %s\n", version)
 		return 0

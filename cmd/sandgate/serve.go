@@ -73,6 +73,7 @@ type gateway struct {
 	srv     *proxy.Server
 	api     *admin.API
 	obs     *observers
+	state   *stateParts
 	closers []func()
 	proxyLn net.Listener
 	adminLn net.Listener
@@ -113,7 +114,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	g.obs = obs
 	g.closers = append(g.closers, obs.close)
-	g.reg.NewCA = obs.newCA
+	g.reg.NewCA, g.reg.RestoreCA, g.reg.Logger = obs.newCA, obs.restoreCA, log
+	if err := g.openState(ctx); err != nil {
+		return nil, err
+	}
 	g.srv = proxy.New(proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
 		Transport: transport, Guard: guard, IdleTimeout: cfg.Proxy.IdleTimeout.Duration,
 		MaxConns: cfg.Proxy.MaxConns, Logger: log, Observe: obs.observe})
@@ -145,7 +149,28 @@ func (g *gateway) statusFields(backend string) map[string]any {
 	snap := g.eng.Snapshot()
 	return map[string]any{"version": version, "secrets_backend": backend,
 		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns(),
-		"proxy_addr": advertised(g.proxyLn.Addr().String())}
+		"proxy_addr": advertised(g.proxyLn.Addr().String()),
+		"node": nodeName(g.cfg), "state": g.state.store.Health()}
+}
+
+// openState opens the state store and seal and restores every stored
+// sandbox; a seal that cannot open them stops the start.
+func (g *gateway) openState(ctx context.Context) error {
+	parts, err := openState(ctx, g.cfg, g.log)
+	if err != nil {
+		return err
+	}
+	g.state = parts
+	g.closers = append(g.closers, parts.close)
+	g.reg.Store, g.reg.Seal = parts.store, parts.seal
+	start := time.Now()
+	stats, err := g.reg.Load(ctx)
+	if err != nil {
+		return err
+	}
+	g.log.Info("state loaded", "backend", g.cfg.State.Backend, "store", parts.store.Describe(),
+		"sandboxes", stats.Restored, "skipped", len(stats.Skipped), "took", time.Since(start).String())
+	return nil
 }
 
 // run serves until ctx ends, reloading scripts on SIGHUP.

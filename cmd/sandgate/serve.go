@@ -150,7 +150,7 @@ func (g *gateway) statusFields(backend string) map[string]any {
 	return map[string]any{"version": version, "secrets_backend": backend,
 		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns(),
 		"proxy_addr": advertised(g.proxyLn.Addr().String()),
-		"node": nodeName(g.cfg), "state": g.state.store.Health()}
+		"node":       nodeName(g.cfg), "state": g.state.store.Health()}
 }
 
 // openState opens the state store and seal and restores every stored

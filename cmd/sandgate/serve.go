@@ -147,10 +147,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 
 func (g *gateway) statusFields(backend string) map[string]any {
 	snap := g.eng.Snapshot()
-	return map[string]any{"version": version, "secrets_backend": backend,
+	out := map[string]any{"version": version, "secrets_backend": backend,
 		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns(),
-		"proxy_addr": advertised(g.proxyLn.Addr().String()),
-		"node":       nodeName(g.cfg), "state": g.state.store.Health()}
+		"proxy_addr": advertised(g.proxyLn.Addr().String())}
+	out["node"], out["state"] = nodeName(g.cfg), g.state.store.Health()
+	return out
 }
 
 // openState opens the state store and seal and restores every stored

@@ -42,6 +42,7 @@ type Metrics struct {
 	leafLookups     *prometheus.CounterVec
 	reloads         *prometheus.CounterVec
 	eventsDropped   prometheus.Counter
+	state           stateMetrics
 }
 
 // NewMetrics builds and registers every metric.
@@ -79,6 +80,7 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		m.leafLookups, m.reloads, m.eventsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registerFuncs(o)
+	m.state = newStateMetrics(m.reg)
 	return m
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/sandgate/sandgate/ca"
 	"github.com/sandgate/sandgate/policy"
@@ -134,7 +135,7 @@ func (r *Registry) checkFree(req CreateRequest) error {
 
 // record is sb as the store keeps it, its CA key sealed.
 func (r *Registry) record(ctx context.Context, sb *Sandbox) (*state.Sandbox, error) {
-	rec := &state.Sandbox{ID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, Created: sb.Created,
+	rec := &state.Sandbox{ID: sb.ID, Class: sb.Class.Name, Labels: sb.Labels, Created: sb.Created, Updated: time.Now().UTC(),
 		TokenHash: sb.tokenHash[:], CACert: sb.CA.Certificate().Raw, Overrides: recordOverrides(sb.Overrides())}
 	if sb.SourceIP.IsValid() {
 		rec.SourceIP = sb.SourceIP.String()
@@ -254,7 +255,7 @@ func (r *Registry) Update(ctx context.Context, id, ifMatch string, fn func(*poli
 		if err := fn(o); err != nil {
 			return err
 		}
-		rec.Overrides, next = recordOverrides(o), o
+		rec.Overrides, rec.Updated, next = recordOverrides(o), time.Now().UTC(), o
 		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {

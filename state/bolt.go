@@ -31,6 +31,7 @@ const DefaultBatchDelay = time.Millisecond
 type Bolt struct {
 	db      *bolt.DB
 	path    string
+	onError func(op string)
 	healthy atomic.Bool
 }
 
@@ -43,6 +44,8 @@ type BoltOptions struct {
 	LockTimeout time.Duration
 	// ReadOnly opens the file without writing to it (and without creating it).
 	ReadOnly bool
+	// OnError, if non-nil, counts a write that failed (not a refusal).
+	OnError func(op string)
 }
 
 // OpenBolt opens (or creates, mode 0600 in a 0700 folder) the state file.
@@ -66,7 +69,7 @@ func OpenBolt(path string, o BoltOptions) (*Bolt, error) {
 		return nil, fmt.Errorf("state: opening %s: %w", path, err)
 	}
 	db.MaxBatchDelay = o.BatchDelay
-	b := &Bolt{db: db, path: path}
+	b := &Bolt{db: db, path: path, onError: o.OnError}
 	if !o.ReadOnly {
 		if err := b.prepare(); err != nil {
 			db.Close()
@@ -127,7 +130,7 @@ func (b *Bolt) Load(context.Context) ([]*Sandbox, error) {
 // write runs fn in a batched, synced write transaction. A refusal (no
 // such sandbox, one exists, the caller's own fn said no) passes through;
 // any other failure makes the store unavailable.
-func (b *Bolt) write(fn func(tx *bolt.Tx) error) error {
+func (b *Bolt) write(op string, fn func(tx *bolt.Tx) error) error {
 	err := b.db.Batch(fn)
 	switch {
 	case err == nil:
@@ -137,6 +140,9 @@ func (b *Bolt) write(fn func(tx *bolt.Tx) error) error {
 	case isCallerError(err), errors.Is(err, ErrNotFound), errors.Is(err, ErrExists), errors.Is(err, ErrSourceInUse):
 	default:
 		b.healthy.Store(false)
+		if b.onError != nil {
+			b.onError(op)
+		}
 		return Unavailable(fmt.Errorf("writing %s: %w", b.path, err))
 	}
 	return err
@@ -171,7 +177,7 @@ func (b *Bolt) Create(_ context.Context, sb *Sandbox) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = b.write(func(tx *bolt.Tx) error {
+	err = b.write("create", func(tx *bolt.Tx) error {
 		sbs, src := tx.Bucket(bucketSandboxes), tx.Bucket(bucketSources)
 		if sbs.Get([]byte(rec.ID)) != nil {
 			return fmt.Errorf("%w: %s", ErrExists, rec.ID)
@@ -195,7 +201,7 @@ func (b *Bolt) Create(_ context.Context, sb *Sandbox) (*Sandbox, error) {
 // Update implements Store.
 func (b *Bolt) Update(_ context.Context, id string, fn func(*Sandbox) error) (*Sandbox, error) {
 	var out *Sandbox
-	err := b.write(func(tx *bolt.Tx) error {
+	err := b.write("update", func(tx *bolt.Tx) error {
 		next, err := b.updateOne(tx, id, fn)
 		out = next
 		return err
@@ -229,7 +235,7 @@ func (b *Bolt) updateOne(tx *bolt.Tx, id string, fn func(*Sandbox) error) (*Sand
 
 // Delete implements Store.
 func (b *Bolt) Delete(_ context.Context, id string, check func(*Sandbox) error) error {
-	err := b.write(func(tx *bolt.Tx) error {
+	err := b.write("delete", func(tx *bolt.Tx) error {
 		sbs := tx.Bucket(bucketSandboxes)
 		v := sbs.Get([]byte(id))
 		if v == nil {

@@ -18,7 +18,9 @@ type Sandbox struct {
 	Labels   map[string]string `json:"labels,omitempty"`
 	SourceIP string            `json:"source_ip,omitempty"`
 	Created  time.Time         `json:"created"`
-	Version  uint64            `json:"version"`
+	// Updated is when the record was last written (watch lag metric).
+	Updated time.Time `json:"updated"`
+	Version uint64    `json:"version"`
 	// TokenHash is the SHA-256 of the token; the token itself is never kept.
 	TokenHash []byte `json:"token_hash"`
 	// CACert is the CA certificate, DER.

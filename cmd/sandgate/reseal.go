@@ -69,7 +69,7 @@ func reseal(ctx context.Context, cfgPath, newKey string, stdout io.Writer) (int,
 		return 0, errors.New("state.backend is memory: nothing is stored to reseal")
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	parts, err := openState(ctx, cfg, log)
+	parts, err := openState(ctx, cfg, log, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/proxy"
 	"github.com/sandgate/sandgate/sandbox"
+	"github.com/sandgate/sandgate/state"
 )
 
 func serveCmd(args []string, stdout, stderr io.Writer) int {
@@ -74,6 +75,7 @@ type gateway struct {
 	api     *admin.API
 	obs     *observers
 	state   *stateParts
+	fleet   *fleet // nil unless the state store is shared (etcd)
 	closers []func()
 	proxyLn net.Listener
 	adminLn net.Listener
@@ -136,7 +138,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return nil, fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
 	guard.Self = listenAddrs(g.proxyLn, g.transLn, g.adminLn)
-	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: scriptsAdapter{g.eng},
+	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: g.scripts(),
 		Flush: flush, ProxyAddr: advertised(g.proxyLn.Addr().String()), ClassBindings: classBindings(cfg),
 		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log,
 		Extra: obs.routes, OnReload: obs.metrics.Reload})
@@ -157,7 +159,7 @@ func (g *gateway) statusFields(backend string) map[string]any {
 // openState opens the state store and seal and restores every stored
 // sandbox; a seal that cannot open them stops the start.
 func (g *gateway) openState(ctx context.Context) error {
-	parts, err := openState(ctx, g.cfg, g.log)
+	parts, err := openState(ctx, g.cfg, g.log, g.obs.metrics)
 	if err != nil {
 		return err
 	}
@@ -171,7 +173,20 @@ func (g *gateway) openState(ctx context.Context) error {
 	}
 	g.log.Info("state loaded", "backend", g.cfg.State.Backend, "store", parts.store.Describe(),
 		"sandboxes", stats.Restored, "skipped", len(stats.Skipped), "took", time.Since(start).String())
+	if ss, ok := parts.store.(state.ScriptStore); ok {
+		g.fleet = &fleet{cfg: g.cfg, log: g.log, reg: g.reg, eng: g.eng, scripts: ss, metrics: g.obs.metrics}
+		return g.fleet.seedScripts(ctx)
+	}
 	return nil
+}
+
+// scripts is the admin API's view of the scripts: the engine and
+// scripts_dir, or in a fleet the shared set.
+func (g *gateway) scripts() admin.Scripts {
+	if g.fleet != nil {
+		return fleetScripts{scriptsAdapter{g.eng}, g.fleet}
+	}
+	return scriptsAdapter{g.eng}
 }
 
 // run serves until ctx ends, reloading scripts on SIGHUP.
@@ -190,6 +205,11 @@ func (g *gateway) run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	if w, ok := g.state.store.(state.Watcher); ok && g.fleet != nil {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go g.fleet.follow(wctx, w)
+	}
 	g.log.Info("sandgate started", "proxy", g.proxyLn.Addr().String(), "admin", g.adminLn.Addr().String(), "version", version)
 	for {
 		select {

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/sandgate/sandgate/config"
+	"github.com/sandgate/sandgate/observe"
 	"github.com/sandgate/sandgate/state"
 )
 
@@ -22,18 +23,28 @@ type stateParts struct {
 // openState opens state.backend and the seal. memory keeps nothing, so it
 // needs no key file; the others refuse to make a new key for a store that
 // already holds keys sealed by another.
-func openState(ctx context.Context, cfg *config.Config, log *slog.Logger) (*stateParts, error) {
+func openState(ctx context.Context, cfg *config.Config, log *slog.Logger, m *observe.Metrics) (*stateParts, error) {
 	st := cfg.State
 	var store state.Store
 	switch st.Backend {
 	case "memory":
 		return &stateParts{store: state.NewMemory(), seal: state.NewEphemeralSeal(), close: func() {}}, nil
 	case "bolt":
-		b, err := state.OpenBolt(st.Path, state.BoltOptions{})
+		o := state.BoltOptions{}
+		if m != nil {
+			o.OnError = m.StateError
+		}
+		b, err := state.OpenBolt(st.Path, o)
 		if err != nil {
 			return nil, err
 		}
 		store = b
+	case "etcd":
+		e, err := openEtcd(cfg, log, m)
+		if err != nil {
+			return nil, err
+		}
+		store = e
 	default:
 		return nil, fmt.Errorf("state.backend: %q is not supported by this build", st.Backend)
 	}

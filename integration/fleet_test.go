@@ -1,12 +1,21 @@
 package integration
 
 import (
+	"bufio"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +30,8 @@ type fleetSetup struct {
 	gcs   []gatewayConfig
 	e     *echo
 	tlsUp string
-	host  string // the upstream's host:port
+	host  string     // the upstream's host:port
+	cut   *forwarder // A's way to etcd, with newFleetCut
 }
 
 // fleetExtra is the state block of a fleet gateway reaching etcd at endpoint.
@@ -33,7 +43,11 @@ func fleetExtra(endpoint, prefix, keyFile string) string {
   seal: { key_file: %s }`, "NODE", endpoint, prefix, keyFile)
 }
 
-func newFleet(t *testing.T, n int) *fleetSetup {
+func newFleet(t *testing.T, n int) *fleetSetup { return newFleetCut(t, n, false) }
+
+// newFleetCut is newFleet where, with cut, gateway A reaches etcd through
+// a forwarder the test can cut (a network partition of A alone).
+func newFleetCut(t *testing.T, n int, cut bool) *fleetSetup {
 	t.Helper()
 	srv := etcdtest.Start(t)
 	ca := newUpstreamCA(t)
@@ -47,7 +61,12 @@ func newFleet(t *testing.T, n int) *fleetSetup {
 	}
 	f := &fleetSetup{etcd: srv, e: e, tlsUp: up.URL, host: strings.TrimPrefix(up.URL, "https://")}
 	for i := range n {
-		extra := strings.Replace(fleetExtra(srv.Endpoint, "/fleet/", key), "NODE", string(rune('A'+i)), 1)
+		endpoint := srv.Endpoint
+		if cut && i == 0 {
+			f.cut = newForwarder(t, strings.TrimPrefix(srv.Endpoint, "http://"))
+			endpoint = "http://" + f.cut.Addr()
+		}
+		extra := strings.Replace(fleetExtra(endpoint, "/fleet/", key), "NODE", string(rune('A'+i)), 1)
 		gc := gatewayConfig{Classes: basicClasses, CAFiles: []string{ca.PEMFile}, Extra: extra, Dir: t.TempDir()}
 		f.gcs = append(f.gcs, gc)
 		f.gws = append(f.gws, startGateway(t, gc))
@@ -91,18 +110,203 @@ func TestFleetCreateOnAServedByBAndC(t *testing.T) {
 			t.Fatalf("through another gateway: got exit %d status %d (%s), want 200", r.Exit, r.Status, r.Stderr)
 		}
 	}
-	var st struct {
-		Node  string `json:"node"`
-		State struct {
-			Backend  string `json:"backend"`
-			Healthy  bool   `json:"healthy"`
-			Revision int64  `json:"revision"`
-		} `json:"state"`
-	}
-	if err := json.Unmarshal(b.mustAPI(200, "GET", "/v1/status", nil), &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Node != "B" || st.State.Backend != "etcd" || !st.State.Healthy || st.State.Revision == 0 {
+	if st := b.status(); st.Node != "B" || st.State.Backend != "etcd" || !st.State.Healthy || st.State.Revision == 0 {
 		t.Errorf("status: got %+v, want node B, etcd, healthy, a revision", st)
 	}
 }
+
+// status is the part of GET /v1/status a fleet test reads.
+type fleetStatus struct {
+	Node  string `json:"node"`
+	State struct {
+		Backend  string `json:"backend"`
+		Healthy  bool   `json:"healthy"`
+		Revision int64  `json:"revision"`
+	} `json:"state"`
+}
+
+func (g *gateway) status() fleetStatus {
+	var st fleetStatus
+	_ = json.Unmarshal(g.mustAPI(200, "GET", "/v1/status", nil), &st)
+	return st
+}
+
+// runtimeDenied is a sandbox's runtime denied_hosts as g shows them.
+func (g *gateway) runtimeDenied(id string) []string {
+	code, out := g.api("GET", "/v1/sandboxes/"+id, nil)
+	if code != 200 {
+		return nil
+	}
+	var sb struct {
+		Runtime struct {
+			DeniedHosts []string `json:"denied_hosts"`
+		} `json:"runtime"`
+	}
+	_ = json.Unmarshal(out, &sb)
+	return sb.Runtime.DeniedHosts
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFleetChangeOnBSeenOnAAndC(t *testing.T) {
+	f := newFleet(t, 3)
+	a, b, c := f.gws[0], f.gws[1], f.gws[2]
+	a.createSandbox(map[string]any{"id": "s"})
+	waitFor(t, "sandbox on B", func() bool { return b.has("s") })
+	waitFor(t, "sandbox on C", func() bool { return c.has("s") })
+	b.mustAPI(200, "PUT", "/v1/sandboxes/s/denied-hosts", []string{"changed.example"})
+	for name, g := range map[string]*gateway{"A": a, "C": c} {
+		took := waitFor(t, "change on "+name, func() bool { return contains(g.runtimeDenied("s"), "changed.example") })
+		t.Logf("changed on B, seen on %s after %v (the contract: within 1s)", name, took)
+	}
+}
+
+func TestFleetScriptPutOnCRunsOnA(t *testing.T) {
+	f := newFleet(t, 3)
+	a, c := f.gws[0], f.gws[2]
+	src := "return function(req, ctx)\n  return response{status = 200, headers = {[\"X-Fleet\"] = \"yes\"}, body = \"hello from the fleet\"}\nend\n"
+	c.mustAPI(200, "PUT", "/v1/scripts/fleet_hello", src)
+	took := waitFor(t, "script on A", func() bool { code, _ := a.api("GET", "/v1/scripts/fleet_hello", nil); return code == 200 })
+	t.Logf("script put on C, loaded on A after %v", took)
+	sb := a.createSandbox(map[string]any{"id": "scripted"})
+	a.mustAPI(200, "PUT", "/v1/sandboxes/scripted/outbound-by-host/"+f.host, map[string]any{"handler": "fleet_hello"})
+	r := curl(t, append(viaProxy(a, sb), f.tlsUp+"/x")...)
+	if r.Status != 200 || r.Body != "hello from the fleet" {
+		t.Fatalf("through A: got %d %q, want the script's answer", r.Status, r.Body)
+	}
+	if _, err := os.Stat(filepath.Join(a.ScriptDir, "fleet_hello.lua")); err == nil {
+		t.Error("a fleet script was written to A's scripts_dir")
+	}
+	// A script that does not compile is refused and changes nothing.
+	if code, _ := c.api("PUT", "/v1/scripts/fleet_hello", "return function("); code != 422 {
+		t.Errorf("broken script: got %d, want 422", code)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if r := curl(t, append(viaProxy(a, sb), f.tlsUp+"/y")...); r.Body != "hello from the fleet" {
+		t.Errorf("after a refused put: got %q", r.Body)
+	}
+}
+
+// openTunnel opens an intercepted CONNECT tunnel through g as sb and makes
+// one request in it; the tunnel stays open.
+func openTunnel(t *testing.T, g *gateway, sb *sandbox, host string) *tls.Conn {
+	t.Helper()
+	raw, err := net.DialTimeout("tcp", g.Proxy, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	auth := base64Basic(sb.ID, sb.Token)
+	fmt.Fprintf(raw, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nProxy-Authorization: Basic %s\r\n\r\n", host, host, auth)
+	br := bufio.NewReader(raw)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("CONNECT: %v %v", res, err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(sb.CAPEM))
+	h, _, _ := net.SplitHostPort(host)
+	tc := tls.Client(raw, &tls.Config{RootCAs: pool, ServerName: h, NextProtos: []string{"http/1.1"}})
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(tc, "GET /tunnel HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+	res, err = http.ReadResponse(bufio.NewReader(tc), nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("request in the tunnel: %v %v", res, err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return tc
+}
+
+func TestFleetDeleteOnAClosesTunnelOnB(t *testing.T) {
+	f := newFleet(t, 2)
+	a, b := f.gws[0], f.gws[1]
+	sb := a.createSandbox(map[string]any{"id": "tunneled"})
+	waitFor(t, "sandbox on B", func() bool { return b.has("tunneled") })
+	tc := openTunnel(t, b, sb, f.host)
+	a.mustAPI(204, "DELETE", "/v1/sandboxes/tunneled", nil)
+	start := time.Now()
+	_ = tc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := tc.Read(make([]byte, 1))
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the tunnel on B stayed open 10s after the sandbox was deleted on A")
+	}
+	if err == nil {
+		t.Fatal("the tunnel on B still carries data after the delete")
+	}
+	t.Logf("deleted on A, tunnel on B closed after %v (%v)", time.Since(start), err)
+}
+
+func base64Basic(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// forwarder is a TCP forwarder to target that the test can cut: every
+// open connection is closed and new ones are refused until Heal.
+type forwarder struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	cut    atomic.Bool
+}
+
+func newForwarder(t *testing.T, target string) *forwarder {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &forwarder{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); f.Cut() })
+	go f.serve()
+	return f
+}
+
+func (f *forwarder) Addr() string { return f.ln.Addr().String() }
+
+func (f *forwarder) serve() {
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			return
+		}
+		if f.cut.Load() {
+			c.Close()
+			continue
+		}
+		up, err := net.DialTimeout("tcp", f.target, 2*time.Second)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		f.mu.Lock()
+		f.conns = append(f.conns, c, up)
+		f.mu.Unlock()
+		go func() { _, _ = io.Copy(up, c); up.Close() }()
+		go func() { _, _ = io.Copy(c, up); c.Close() }()
+	}
+}
+
+// Cut closes every forwarded connection and refuses new ones.
+func (f *forwarder) Cut() {
+	f.cut.Store(true)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.Close()
+	}
+	f.conns = nil
+}
+
+// Heal lets connections through again.
+func (f *forwarder) Heal() { f.cut.Store(false) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/observe"
+	"github.com/sandgate/sandgate/secrets/vault"
 	"github.com/sandgate/sandgate/state"
 )
 
@@ -59,6 +60,15 @@ func openState(ctx context.Context, cfg *config.Config, log *slog.Logger, m *obs
 // openSeal opens state.seal: Vault's transit engine, or the key file
 // (created when missing, unless the store holds sandboxes already).
 func openSeal(ctx context.Context, cfg *config.Config, store state.Store, log *slog.Logger) (state.Sealer, func(), error) {
+	if t := cfg.State.Seal.VaultTransit; t != nil {
+		vc := vaultConfig(cfg, log)
+		vc.NoKV = true
+		v, err := vault.New(ctx, vc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("state.seal.vault_transit: %w", err)
+		}
+		return state.NewTransitSeal(v.Transit(t.Mount, t.Key)), func() { _ = v.Close() }, nil
+	}
 	path := cfg.State.Seal.KeyFile
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		recs, err := store.Load(ctx)

@@ -35,9 +35,11 @@ integration: deps
 vet:
 	$(GO) vet ./...
 
-## deps: curl and iptables (transparent mode) for the integration tests, and the Vault server
+## deps: curl, iptables (transparent mode) and etcd (fleet tests; Debian's etcd-server,
+## etcd 3.4) for the integration tests, and the Vault server
 deps: vault
 	@missing=""; for t in curl iptables; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	command -v etcd >/dev/null || missing="$$missing etcd-server"; \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 
 vault: $(VAULT_BIN)

@@ -64,6 +64,9 @@ func New(dir string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	s := &Server{dir: dir, bin: bin}
 	if s.client, err = freePort(); err != nil {
 		return nil, err

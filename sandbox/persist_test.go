@@ -259,3 +259,30 @@ func TestUnknownClassSkippedAndKept(t *testing.T) {
 		t.Error("the skipped record was not kept")
 	}
 }
+
+// TestLateEventsDoNotResurrect: a fleet gateway may see a sandbox's
+// deletion before the event of its creation is applied; the creation must
+// not bring it back. A newer creation of the same id still comes in.
+func TestLateEventsDoNotResurrect(t *testing.T) {
+	r := NewRegistry(testClasses)
+	ctx := context.Background()
+	if _, _, err := r.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := r.Store.Load(ctx)
+	r.Apply(ctx, state.Event{Kind: state.SandboxDeleted, ID: "a"})
+	r.Apply(ctx, state.Event{Kind: state.SandboxPut, Sandbox: recs[0]})
+	if _, ok := r.Get("a"); ok {
+		t.Fatal("a late creation event brought back a deleted sandbox")
+	}
+	other := NewRegistry(testClasses)
+	other.Store, other.Seal = state.NewMemory(), r.Seal
+	if _, _, err := other.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := other.Store.Load(ctx)
+	r.Apply(ctx, state.Event{Kind: state.SandboxPut, Sandbox: again[0]})
+	if _, ok := r.Get("a"); !ok {
+		t.Fatal("a new creation of a deleted id was refused")
+	}
+}

@@ -53,7 +53,15 @@ type Registry struct {
 	mu       sync.RWMutex
 	byID     map[string]*Sandbox
 	bySource map[netip.Addr]*Sandbox
+	// gone remembers the generations removed lately, so a creation whose
+	// delete (through another gateway) was applied before its own install
+	// does not come back.
+	gone      map[string]struct{}
+	goneOrder []string
 }
+
+// maxGone bounds the remembered removals.
+const maxGone = 4096
 
 // NewRegistry returns an empty registry over the compiled classes, kept
 // in memory only until Store and Seal are set.
@@ -169,6 +177,11 @@ func storeError(err error) error {
 // creation of the id is deleted.
 func (r *Registry) install(sb *Sandbox) *Sandbox {
 	r.mu.Lock()
+	if _, gone := r.gone[sb.gen]; gone {
+		r.mu.Unlock()
+		sb.destroy()
+		return sb
+	}
 	old, ok := r.byID[sb.ID]
 	if ok && old.gen == sb.gen {
 		r.mu.Unlock()
@@ -193,12 +206,28 @@ func (r *Registry) install(sb *Sandbox) *Sandbox {
 	return sb
 }
 
+// unlinkLocked takes sb out of the maps.
 func (r *Registry) unlinkLocked(sb *Sandbox) {
 	if r.byID[sb.ID] == sb {
 		delete(r.byID, sb.ID)
 	}
 	if sb.SourceIP.IsValid() && r.bySource[sb.SourceIP] == sb {
 		delete(r.bySource, sb.SourceIP)
+	}
+}
+
+// buryLocked remembers that sb's generation was deleted.
+func (r *Registry) buryLocked(sb *Sandbox) {
+	if r.gone == nil {
+		r.gone = map[string]struct{}{}
+	}
+	if _, ok := r.gone[sb.gen]; !ok {
+		r.gone[sb.gen] = struct{}{}
+		r.goneOrder = append(r.goneOrder, sb.gen)
+		if len(r.goneOrder) > maxGone {
+			delete(r.gone, r.goneOrder[0])
+			r.goneOrder = r.goneOrder[1:]
+		}
 	}
 }
 
@@ -259,7 +288,7 @@ func (r *Registry) Update(ctx context.Context, id, ifMatch string, fn func(*poli
 		return nil
 	})
 	if errors.Is(err, state.ErrNotFound) {
-		r.remove(id) // deleted elsewhere; the watch will say so too
+		r.remove(id, true) // deleted elsewhere; the watch will say so too
 	}
 	if err != nil {
 		return nil, storeError(err)
@@ -292,19 +321,23 @@ func (r *Registry) Delete(ctx context.Context, id, ifMatch string) error {
 	if err != nil && !errors.Is(err, state.ErrNotFound) {
 		return storeError(err)
 	}
-	if !r.remove(id) && err != nil {
+	if !r.remove(id, true) && err != nil {
 		return fmt.Errorf("%w: %s", ErrSandboxNotFound, id)
 	}
 	return nil
 }
 
 // remove drops a sandbox from memory, destroys its CA and closes its
-// connections; it reports whether there was one.
-func (r *Registry) remove(id string) bool {
+// connections; it reports whether there was one. With bury, a late
+// install of the same creation is refused (it was deleted).
+func (r *Registry) remove(id string, bury bool) bool {
 	r.mu.Lock()
 	sb, ok := r.byID[id]
 	if ok {
 		r.unlinkLocked(sb)
+		if bury {
+			r.buryLocked(sb)
+		}
 	}
 	r.mu.Unlock()
 	if ok {

@@ -156,7 +156,7 @@ func (r *Registry) Apply(ctx context.Context, ev state.Event) {
 			r.log().Error("applying a stored sandbox change failed", "sandbox", ev.Sandbox.ID, "err", err.Error())
 		}
 	case state.SandboxDeleted:
-		if r.remove(ev.ID) {
+		if r.remove(ev.ID, true) {
 			r.log().Info("sandbox deleted through another gateway", "sandbox", ev.ID)
 		}
 	case state.Resync:
@@ -175,7 +175,7 @@ func (r *Registry) reconcile(ctx context.Context, recs []*state.Sandbox) {
 	}
 	for _, sb := range r.List() {
 		if !keep[sb.ID] {
-			r.remove(sb.ID)
+			r.remove(sb.ID, false)
 		}
 	}
 }

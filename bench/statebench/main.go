@@ -5,7 +5,7 @@
 // It runs real gateways (the binary built from this checkout) and a real
 // etcd on loopback, prints a table and writes JSON.
 //
-//	go run ./bench/statebench [-n 10000] [-creates 2000] [-changes 200] [-json FILE]
+//	go run ./bench/statebench [-n 10000] [-creates 2000] [-changes 200] [-only create,restore,propagation] [-json FILE]
 package main
 
 import (
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/sandgate/sandgate/integration/testbin"
@@ -32,12 +33,20 @@ func main() {
 	creates := flag.Int("creates", 2000, "creations per creation measurement")
 	changes := flag.Int("changes", 200, "changes for the propagation measurement")
 	out := flag.String("json", "", "also write the results to this file")
+	only := flag.String("only", "create,restore,propagation", "which measurements to run (comma-separated)")
 	flag.Parse()
+	parts = map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		parts[strings.TrimSpace(p)] = true
+	}
 	if err := run(*n, *creates, *changes, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "statebench:", err)
 		os.Exit(1)
 	}
 }
+
+// parts are the measurements to run (-only).
+var parts map[string]bool
 
 func run(n, creates, changes int, out string) error {
 	bin, cleanup, err := testbin.Build()
@@ -55,6 +64,9 @@ func run(n, creates, changes int, out string) error {
 		backend string
 		workers int
 	}{{"memory", 1}, {"bolt", 1}, {"memory", 16}, {"bolt", 16}} {
+		if !parts["create"] {
+			break
+		}
 		r, err := measureCreate(filepath.Join(dir, fmt.Sprintf("create-%s-%d", c.backend, c.workers)), c.backend, c.workers, creates)
 		if err != nil {
 			return err
@@ -62,14 +74,19 @@ func run(n, creates, changes int, out string) error {
 		res.Create = append(res.Create, r)
 	}
 	for _, backend := range []string{"bolt", "etcd"} {
+		if !parts["restore"] {
+			break
+		}
 		r, err := measureRestore(filepath.Join(dir, "restore-"+backend), bin, backend, n)
 		if err != nil {
 			return err
 		}
 		res.Restore = append(res.Restore, r)
 	}
-	if res.Propagation, err = measurePropagation(filepath.Join(dir, "fleet"), bin, changes); err != nil {
-		return err
+	if parts["propagation"] {
+		if res.Propagation, err = measurePropagation(filepath.Join(dir, "fleet"), bin, changes); err != nil {
+			return err
+		}
 	}
 	printTable(res)
 	if out != "" {

@@ -49,6 +49,13 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	})
 	t.Logf("A back in touch with etcd: caught up after %v (the contract: within 5s)", took)
 	waitFor(t, "A healthy", func() bool { return a.status().State.Healthy })
+	mfs := scrape(t, a)
+	if n := metric(mfs, "sandgate_state_resyncs_total", map[string]string{}); n < 1 {
+		t.Errorf("sandgate_state_resyncs_total on A: got %v, want at least 1", n)
+	}
+	if n := metric(mfs, "sandgate_state_store_errors_total", map[string]string{"op": "create"}); n < 1 {
+		t.Errorf(`sandgate_state_store_errors_total{op="create"} on A: got %v, want at least 1`, n)
+	}
 
 	// etcd down for everyone.
 	f.etcd.Stop()

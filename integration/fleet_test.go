@@ -166,6 +166,9 @@ func TestFleetChangeOnBSeenOnAAndC(t *testing.T) {
 		took := waitFor(t, "change on "+name, func() bool { return contains(g.runtimeDenied("s"), "changed.example") })
 		t.Logf("changed on B, seen on %s after %v (the contract: within 1s)", name, took)
 	}
+	if n := metric(scrape(t, a), "sandgate_state_watch_lag_seconds", map[string]string{}); n < 2 {
+		t.Errorf("A's sandgate_state_watch_lag_seconds counted %v changes, want at least the creation and the change", n)
+	}
 }
 
 func TestFleetScriptPutOnCRunsOnA(t *testing.T) {

@@ -7,6 +7,7 @@ package etcdtest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,10 +35,22 @@ func Bin() (string, error) {
 	return "", errors.New("etcd is not installed: run `make deps` (apt-get install -y etcd-server) or set SANDGATE_ETCD_BIN")
 }
 
+// Options configure a Server; the zero value serves plain HTTP without
+// auth.
+type Options struct {
+	// CertFile and KeyFile, if set, serve clients over TLS (the Endpoint is
+	// https). ClientCAFile, if set, also requires client certificates
+	// signed by it.
+	CertFile, KeyFile, ClientCAFile string
+	// ClientTLS is what the readiness check connects with, with TLS.
+	ClientTLS *tls.Config
+}
+
 // Server is a running etcd.
 type Server struct {
-	// Endpoint is the client URL, http://127.0.0.1:<port>.
+	// Endpoint is the client URL, http(s)://127.0.0.1:<port>.
 	Endpoint string
+	opts     Options
 	dir      string
 	bin      string
 	client   int
@@ -48,9 +62,12 @@ type Server struct {
 }
 
 // Start runs an etcd for the test and stops it when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
-	s, err := New(t.TempDir())
+	s, err := NewWith(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +76,10 @@ func Start(t testing.TB) *Server {
 }
 
 // New runs an etcd whose data lives in dir.
-func New(dir string) (*Server, error) {
+func New(dir string) (*Server, error) { return NewWith(dir, Options{}) }
+
+// NewWith is New with options.
+func NewWith(dir string, o Options) (*Server, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
@@ -67,14 +87,18 @@ func New(dir string) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, bin: bin}
+	s := &Server{dir: dir, bin: bin, opts: o}
 	if s.client, err = freePort(); err != nil {
 		return nil, err
 	}
 	if s.peer, err = freePort(); err != nil {
 		return nil, err
 	}
-	s.Endpoint = "http://127.0.0.1:" + strconv.Itoa(s.client)
+	scheme := "http"
+	if o.CertFile != "" {
+		scheme = "https"
+	}
+	s.Endpoint = scheme + "://127.0.0.1:" + strconv.Itoa(s.client)
 	return s, s.Restart()
 }
 
@@ -96,6 +120,12 @@ func (s *Server) Restart() error {
 		"--listen-client-urls", s.Endpoint, "--advertise-client-urls", s.Endpoint,
 		"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
 		"--initial-cluster", "test="+peer, "--log-level", "error")
+	if o := s.opts; o.CertFile != "" {
+		cmd.Args = append(cmd.Args, "--cert-file", o.CertFile, "--key-file", o.KeyFile)
+		if o.ClientCAFile != "" {
+			cmd.Args = append(cmd.Args, "--client-cert-auth", "--trusted-ca-file", o.ClientCAFile)
+		}
+	}
 	logf, err := os.OpenFile(filepath.Join(s.dir, "etcd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -111,7 +141,8 @@ func (s *Server) Restart() error {
 }
 
 func (s *Server) waitReady(limit time.Duration) error {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: time.Second, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: time.Second,
+		TLS: s.opts.ClientTLS, Logger: zap.NewNop()})
 	if err != nil {
 		return err
 	}
@@ -127,7 +158,7 @@ func (s *Server) waitReady(limit time.Duration) error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_, err := cli.Get(ctx, "health")
 		cancel()
-		if err == nil {
+		if err == nil || strings.Contains(err.Error(), "user name is empty") { // up, with auth on
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -153,7 +184,8 @@ func (s *Server) Close() { s.Stop() }
 // Client returns a client of the server, closed with the test.
 func (s *Server) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: 2 * time.Second,
+		TLS: s.opts.ClientTLS, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/sandgate/sandgate/state"
 )
@@ -74,6 +76,12 @@ func Open(o Options) (*Store, error) {
 		Username: o.Username, Password: o.Password,
 		DialKeepAliveTime: 2 * time.Second, DialKeepAliveTimeout: o.DialTimeout,
 		Logger: zap.NewNop(), // failures reach the log through our own errors
+		// gRPC waits up to two minutes between reconnects by default; a
+		// gateway must catch up within seconds of etcd coming back.
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+			MinConnectTimeout: o.DialTimeout,
+		})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state/etcd: connecting to %s: %w", strings.Join(o.Endpoints, ","), err)

@@ -19,8 +19,13 @@ import (
 func (s *Store) Watch(ctx context.Context, fn func(state.Event)) {
 	go s.probe(ctx)
 	rev := s.loadRev.Load()
+	var last time.Time
 	for ctx.Err() == nil {
 		rev = s.follow(ctx, rev, fn)
+		// A watch that keeps breaking at once must not turn into a loop of
+		// full reads: at most one resync a second.
+		sleep(ctx, time.Until(last.Add(time.Second)))
+		last = time.Now()
 		for ctx.Err() == nil {
 			ev, err := s.snapshot(ctx)
 			if err == nil {
@@ -165,6 +170,9 @@ func (s *Store) probe(ctx context.Context) {
 }
 
 func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

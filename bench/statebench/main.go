@@ -114,6 +114,8 @@ func printTable(r Results) {
 	if p := r.Propagation; p != nil {
 		fmt.Println("change propagation across three gateways on etcd (PUT sent on one -> visible on both others)")
 		fmt.Printf("  %d changes: p50 %s  p99 %s  max %s\n", p.Count, ms(p.P50), ms(p.P99), ms(p.Max))
+		fmt.Printf("  from the PUT's answer (the change committed in etcd): p50 %s  p99 %s\n",
+			ms(p.AfterAnswerP50), ms(p.AfterAnswerP99))
 	}
 }
 

@@ -18,10 +18,10 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	keep := b.createSandbox(map[string]any{"id": "keep"})
 	b.createSandbox(map[string]any{"id": "gone"})
 	b.createSandbox(map[string]any{"id": "change"})
-	waitFor(t, "sandboxes on A", func() bool { return a.has("keep") && a.has("gone") && a.has("change") })
+	fleetWait(t, "sandboxes on A", func() bool { return a.has("keep") && a.has("gone") && a.has("change") })
 
 	f.cut.Cut()
-	took := waitFor(t, "A unhealthy", func() bool { return !a.status().State.Healthy })
+	took := fleetWait(t, "A unhealthy", func() bool { return !a.status().State.Healthy })
 	t.Logf("A cut off etcd: status healthy false after %v", took)
 	if r := curl(t, append(viaProxy(a, keep), f.tlsUp+"/cut")...); r.Status != 200 {
 		t.Fatalf("traffic through A while cut off: got exit %d status %d (%s), want 200", r.Exit, r.Status, r.Stderr)
@@ -44,11 +44,11 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	}
 
 	f.cut.Heal()
-	took = waitFor(t, "A caught up", func() bool {
-		return a.has("new") && !a.has("gone") && contains(a.runtimeDenied("change"), "meanwhile.example")
+	took = fleetWait(t, "A caught up", func() bool {
+		return a.has("new") && !a.has("gone") && listHas(a.runtimeDenied("change"), "meanwhile.example")
 	})
 	t.Logf("A back in touch with etcd: caught up after %v (the contract: within 5s)", took)
-	waitFor(t, "A healthy", func() bool { return a.status().State.Healthy })
+	fleetWait(t, "A healthy", func() bool { return a.status().State.Healthy })
 	mfs := scrape(t, a)
 	if n := metric(mfs, "sandgate_state_resyncs_total", map[string]string{}); n < 1 {
 		t.Errorf("sandgate_state_resyncs_total on A: got %v, want at least 1", n)
@@ -59,7 +59,7 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 
 	// etcd down for everyone.
 	f.etcd.Stop()
-	waitFor(t, "B unhealthy", func() bool { return !b.status().State.Healthy })
+	fleetWait(t, "B unhealthy", func() bool { return !b.status().State.Healthy })
 	for _, g := range []*gateway{a, b} {
 		if r := curl(t, append(viaProxy(g, keep), f.tlsUp+"/down")...); r.Status != 200 {
 			t.Fatalf("traffic with etcd down: got exit %d status %d (%s), want 200", r.Exit, r.Status, r.Stderr)
@@ -71,9 +71,9 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	if err := f.etcd.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "B healthy", func() bool { return b.status().State.Healthy })
+	fleetWait(t, "B healthy", func() bool { return b.status().State.Healthy })
 	b.createSandbox(map[string]any{"id": "after"})
-	took = waitFor(t, "a change after etcd came back", func() bool { return a.has("after") })
+	took = fleetWait(t, "a change after etcd came back", func() bool { return a.has("after") })
 	t.Logf("etcd back: a creation on B seen on A after %v", took)
 }
 
@@ -83,7 +83,7 @@ func TestFleetGatewayKilledUnderLoad(t *testing.T) {
 	f := newFleet(t, 3)
 	sb := f.gws[0].createSandbox(map[string]any{"id": "load"})
 	for _, g := range f.gws[1:] {
-		waitFor(t, "sandbox everywhere", func() bool { return g.has("load") })
+		fleetWait(t, "sandbox everywhere", func() bool { return g.has("load") })
 	}
 	clients := make([]*http.Client, 3)
 	for i, g := range f.gws {

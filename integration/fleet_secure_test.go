@@ -64,7 +64,7 @@ func TestFleetEtcdAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, cfgPath := writeGatewayConfig(t, gc)
-	if code, out := runServe(t, cfgPath); code == 0 {
+	if code, out := serveToExit(t, cfgPath); code == 0 {
 		t.Fatalf("serve with a wrong etcd password exited 0: %s", out)
 	} else if want := "authentication failed"; !strings.Contains(out, want) {
 		t.Errorf("serve with a wrong etcd password: want %q in:\n%s", want, out)
@@ -139,7 +139,7 @@ func TestFleetEtcdTLS(t *testing.T) {
 	// Without a client certificate etcd refuses the gateway, which does not start.
 	noCert := etcdStateConfig(t, fmt.Sprintf("    endpoints: [%q]\n    ca_file: %s", srv.Endpoint, pki.CA))
 	_, cfgPath := writeGatewayConfig(t, noCert)
-	if code, out := runServe(t, cfgPath); code == 0 {
+	if code, out := serveToExit(t, cfgPath); code == 0 {
 		t.Fatalf("serve without a client certificate exited 0: %s", out)
 	}
 }

@@ -30,8 +30,8 @@ type fleetSetup struct {
 	gcs   []gatewayConfig
 	e     *echo
 	tlsUp string
-	host  string     // the upstream's host:port
-	cut   *forwarder // A's way to etcd, with newFleetCut
+	host  string        // the upstream's host:port
+	cut   *cutForwarder // A's way to etcd, with newFleetCut
 }
 
 // fleetExtra is the state block of a fleet gateway reaching etcd at endpoint.
@@ -46,7 +46,7 @@ func fleetExtra(endpoint, prefix, keyFile string) string {
 func newFleet(t *testing.T, n int) *fleetSetup { return newFleetCut(t, n, false) }
 
 // newFleetCut is newFleet where, with cut, gateway A reaches etcd through
-// a forwarder the test can cut (a network partition of A alone).
+// a cutForwarder the test can cut (a network partition of A alone).
 func newFleetCut(t *testing.T, n int, cut bool) *fleetSetup {
 	t.Helper()
 	srv := etcdtest.Start(t)
@@ -63,7 +63,7 @@ func newFleetCut(t *testing.T, n int, cut bool) *fleetSetup {
 	for i := range n {
 		endpoint := srv.Endpoint
 		if cut && i == 0 {
-			f.cut = newForwarder(t, strings.TrimPrefix(srv.Endpoint, "http://"))
+			f.cut = newCutForwarder(t, strings.TrimPrefix(srv.Endpoint, "http://"))
 			endpoint = "http://" + f.cut.Addr()
 		}
 		extra := strings.Replace(fleetExtra(endpoint, "/fleet/", key), "NODE", string(rune('A'+i)), 1)
@@ -74,10 +74,10 @@ func newFleetCut(t *testing.T, n int, cut bool) *fleetSetup {
 	return f
 }
 
-// waitFor polls cond every 10ms until it holds or 10s pass, and returns how
+// fleetWait polls cond every 10ms until it holds or 10s pass, and returns how
 // long it took. The deadline is generous on purpose: the time is logged,
 // not asserted.
-func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
+func fleetWait(t *testing.T, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < 10*time.Second {
@@ -100,7 +100,7 @@ func TestFleetCreateOnAServedByBAndC(t *testing.T) {
 	a, b, c := f.gws[0], f.gws[1], f.gws[2]
 	sb := a.createSandbox(map[string]any{"id": "shared"})
 	for _, g := range []*gateway{b, c} {
-		took := waitFor(t, "sandbox on another gateway", func() bool { return g.has("shared") })
+		took := fleetWait(t, "sandbox on another gateway", func() bool { return g.has("shared") })
 		t.Logf("created on A, seen on %s after %v", g.Admin, took)
 		if pem := g.mustAPI(200, "GET", "/v1/sandboxes/shared/ca.pem", nil); string(pem) != sb.CAPEM {
 			t.Fatal("another gateway serves another CA")
@@ -146,7 +146,7 @@ func (g *gateway) runtimeDenied(id string) []string {
 	return sb.Runtime.DeniedHosts
 }
 
-func contains(list []string, s string) bool {
+func listHas(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true
@@ -159,11 +159,11 @@ func TestFleetChangeOnBSeenOnAAndC(t *testing.T) {
 	f := newFleet(t, 3)
 	a, b, c := f.gws[0], f.gws[1], f.gws[2]
 	a.createSandbox(map[string]any{"id": "s"})
-	waitFor(t, "sandbox on B", func() bool { return b.has("s") })
-	waitFor(t, "sandbox on C", func() bool { return c.has("s") })
+	fleetWait(t, "sandbox on B", func() bool { return b.has("s") })
+	fleetWait(t, "sandbox on C", func() bool { return c.has("s") })
 	b.mustAPI(200, "PUT", "/v1/sandboxes/s/denied-hosts", []string{"changed.example"})
 	for name, g := range map[string]*gateway{"A": a, "C": c} {
-		took := waitFor(t, "change on "+name, func() bool { return contains(g.runtimeDenied("s"), "changed.example") })
+		took := fleetWait(t, "change on "+name, func() bool { return listHas(g.runtimeDenied("s"), "changed.example") })
 		t.Logf("changed on B, seen on %s after %v (the contract: within 1s)", name, took)
 	}
 	if n := metric(scrape(t, a), "sandgate_state_watch_lag_seconds", map[string]string{}); n < 2 {
@@ -176,7 +176,7 @@ func TestFleetScriptPutOnCRunsOnA(t *testing.T) {
 	a, c := f.gws[0], f.gws[2]
 	src := "return function(req, ctx)\n  return response{status = 200, headers = {[\"X-Fleet\"] = \"yes\"}, body = \"hello from the fleet\"}\nend\n"
 	c.mustAPI(200, "PUT", "/v1/scripts/fleet_hello", src)
-	took := waitFor(t, "script on A", func() bool { code, _ := a.api("GET", "/v1/scripts/fleet_hello", nil); return code == 200 })
+	took := fleetWait(t, "script on A", func() bool { code, _ := a.api("GET", "/v1/scripts/fleet_hello", nil); return code == 200 })
 	t.Logf("script put on C, loaded on A after %v", took)
 	sb := a.createSandbox(map[string]any{"id": "scripted"})
 	a.mustAPI(200, "PUT", "/v1/sandboxes/scripted/outbound-by-host/"+f.host, map[string]any{"handler": "fleet_hello"})
@@ -234,7 +234,7 @@ func TestFleetDeleteOnAClosesTunnelOnB(t *testing.T) {
 	f := newFleet(t, 2)
 	a, b := f.gws[0], f.gws[1]
 	sb := a.createSandbox(map[string]any{"id": "tunneled"})
-	waitFor(t, "sandbox on B", func() bool { return b.has("tunneled") })
+	fleetWait(t, "sandbox on B", func() bool { return b.has("tunneled") })
 	tc := openTunnel(t, b, sb, f.host)
 	a.mustAPI(204, "DELETE", "/v1/sandboxes/tunneled", nil)
 	start := time.Now()
@@ -253,9 +253,9 @@ func base64Basic(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
-// forwarder is a TCP forwarder to target that the test can cut: every
+// cutForwarder is a TCP forwarder to target that the test can cut: every
 // open connection is closed and new ones are refused until Heal.
-type forwarder struct {
+type cutForwarder struct {
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
@@ -263,21 +263,21 @@ type forwarder struct {
 	cut    atomic.Bool
 }
 
-func newForwarder(t *testing.T, target string) *forwarder {
+func newCutForwarder(t *testing.T, target string) *cutForwarder {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &forwarder{ln: ln, target: target}
+	f := &cutForwarder{ln: ln, target: target}
 	t.Cleanup(func() { ln.Close(); f.Cut() })
 	go f.serve()
 	return f
 }
 
-func (f *forwarder) Addr() string { return f.ln.Addr().String() }
+func (f *cutForwarder) Addr() string { return f.ln.Addr().String() }
 
-func (f *forwarder) serve() {
+func (f *cutForwarder) serve() {
 	for {
 		c, err := f.ln.Accept()
 		if err != nil {
@@ -301,7 +301,7 @@ func (f *forwarder) serve() {
 }
 
 // Cut closes every forwarded connection and refuses new ones.
-func (f *forwarder) Cut() {
+func (f *cutForwarder) Cut() {
 	f.cut.Store(true)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -312,4 +312,4 @@ func (f *forwarder) Cut() {
 }
 
 // Heal lets connections through again.
-func (f *forwarder) Heal() { f.cut.Store(false) }
+func (f *cutForwarder) Heal() { f.cut.Store(false) }

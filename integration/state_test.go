@@ -108,9 +108,9 @@ func TestStateMemoryForgets(t *testing.T) {
 	}
 }
 
-// runServe runs `sandgate serve` expecting it to fail at start; it returns
+// serveToExit runs `sandgate serve` expecting it to fail at start; it returns
 // its exit code and output.
-func runServe(t *testing.T, cfgPath string) (int, string) {
+func serveToExit(t *testing.T, cfgPath string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -140,7 +140,7 @@ func TestStateWrongSealKeyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, cfgPath := writeGatewayConfig(t, s.gc)
-	code, out := runServe(t, cfgPath)
+	code, out := serveToExit(t, cfgPath)
 	if code == 0 {
 		t.Fatalf("serve with the wrong seal key exited 0: %s", out)
 	}
@@ -211,7 +211,7 @@ func TestStateReseal(t *testing.T) {
 		t.Fatalf("new key file: %v %v, want mode 0600", fi, err)
 	}
 	// The old key no longer opens the state.
-	if code, out := runServe(t, cfgPath); code == 0 {
+	if code, out := serveToExit(t, cfgPath); code == 0 {
 		t.Fatalf("serve with the old key after reseal exited 0: %s", out)
 	}
 	s.gc.Extra = "state: { seal: { key_file: ./new.key } }"

@@ -64,7 +64,7 @@ state:
 	if err := os.WriteFile(filepath.Join(s.gc.Dir, "other.key"), bytes.Repeat([]byte{1}, 32), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out := runServe(t, cfgPath)
+	code, out := serveToExit(t, cfgPath)
 	if code == 0 || !strings.Contains(out, "transit/sandgate-state") || !strings.Contains(out, "other.key") {
 		t.Errorf("serve with another seal: got exit %d, want a refusal naming both seals:\n%s", code, out)
 	}

@@ -81,6 +81,10 @@ func reseal(ctx context.Context, cfgPath, newKey string, stdout io.Writer) (int,
 	from := parts.seal
 	fmt.Fprintf(stdout, "resealing %s: from %s to %s\n", parts.store.Describe(), from.Describe(), to.Describe())
 	return parts.store.UpdateAll(ctx, func(sb *state.Sandbox) error {
+		if key, err := to.Open(ctx, sb.CAKey, []byte(sb.ID)); err == nil {
+			clear(key) // resealed by an earlier, interrupted run
+			return nil
+		}
 		key, err := from.Open(ctx, sb.CAKey, []byte(sb.ID))
 		if err != nil {
 			return fmt.Errorf("sandbox %s: %w", sb.ID, err)

@@ -28,7 +28,7 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	}
 	start := time.Now()
 	code, body := a.api("POST", "/v1/sandboxes", map[string]any{"id": "refused"})
-	t.Logf("admin change on A while cut off: %d after %v (dial_timeout 1s)", code, time.Since(start))
+	t.Logf("admin change on A while cut off: %d after %v (dial_timeout 2s)", code, time.Since(start))
 	if code != 503 || !strings.Contains(string(body), `"state store unavailable: `) {
 		t.Fatalf("admin change on A while cut off: got %d %s, want 503 state store unavailable", code, body)
 	}

@@ -39,7 +39,7 @@ func fleetExtra(endpoint, prefix, keyFile string) string {
 	return fmt.Sprintf(`state:
   backend: etcd
   node_id: %s
-  etcd: { endpoints: [%q], prefix: %s, dial_timeout: 1s }
+  etcd: { endpoints: [%q], prefix: %s, dial_timeout: 2s }
   seal: { key_file: %s }`, "NODE", endpoint, prefix, keyFile)
 }
 

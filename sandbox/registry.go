@@ -34,8 +34,8 @@ type Registry struct {
 	classes map[string]*policy.Class
 	// NewCA makes a sandbox's CA. If nil, ca.New is used.
 	NewCA func(id string) (*ca.Authority, error)
-	// RestoreCA rebuilds a stored CA from its certificate and PKCS#8 key.
-	// If nil, ca.Restore is used.
+	// RestoreCA rebuilds a stored CA from its certificate and PKCS#8 key
+	// (the caller clears key afterwards). If nil, ca.RestoreLazy is used.
 	RestoreCA func(id string, cert, key []byte) (*ca.Authority, error)
 	// MaxRatelimitKeys caps each sandbox's ratelimit.take buckets (0:
 	// ratelimit.DefaultMaxKeys).

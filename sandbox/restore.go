@@ -142,7 +142,7 @@ func (r *Registry) restoreCA(id string, cert, key []byte) (*ca.Authority, error)
 	if r.RestoreCA != nil {
 		return r.RestoreCA(id, cert, key)
 	}
-	return ca.Restore(ca.Options{}, cert, key)
+	return ca.RestoreLazy(ca.Options{}, cert, key)
 }
 
 // Apply follows a change another gateway made (state.Watcher): creations

@@ -69,7 +69,7 @@ func (r *Registry) record(ctx context.Context, sb *Sandbox) (*state.Sandbox, err
 		rec.SourceIP = sb.SourceIP.String()
 	}
 	err := sb.CA.ExportKey(func(der []byte) error {
-		blob, err := r.Seal.Seal(ctx, der, []byte(sb.ID))
+		blob, err := r.Seal.Seal(ctx, der, rec.SealAAD())
 		rec.CAKey = blob
 		return err
 	})

@@ -286,3 +286,24 @@ func TestLateEventsDoNotResurrect(t *testing.T) {
 		t.Fatal("a new creation of a deleted id was refused")
 	}
 }
+
+// TestTamperedCertificateRefused: the sealed key is bound to its record's
+// certificate, so a certificate changed at rest stops the load.
+func TestTamperedCertificateRefused(t *testing.T) {
+	r := NewRegistry(testClasses)
+	ctx := context.Background()
+	if _, _, err := r.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Store.Update(ctx, "a", func(rec *state.Sandbox) error {
+		rec.CACert[len(rec.CACert)-1] ^= 1
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r2 := NewRegistry(testClasses)
+	r2.Store, r2.Seal = r.Store, r.Seal
+	if _, err := r2.Load(ctx); !errors.Is(err, state.ErrCorrupt) {
+		t.Fatalf("got %v, want ErrCorrupt", err)
+	}
+}

@@ -125,7 +125,7 @@ func (r *Registry) restore(ctx context.Context, rec *state.Sandbox, class *polic
 			return nil, fmt.Errorf("sandbox %s: stored source_ip: %w", rec.ID, err)
 		}
 	}
-	key, err := r.Seal.Open(ctx, rec.CAKey, []byte(rec.ID))
+	key, err := r.Seal.Open(ctx, rec.CAKey, rec.SealAAD())
 	if err != nil {
 		return nil, &SealError{ID: rec.ID, Err: err}
 	}

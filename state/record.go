@@ -1,6 +1,7 @@
 package state
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -110,6 +111,14 @@ func (b Binding) clone() Binding {
 	_ = json.Unmarshal(raw, &p)
 	b.Params = p
 	return b
+}
+
+// SealAAD is what a sealed CA key is bound to: the sandbox id and a hash
+// of its CA certificate. A key moved to another record, or a record whose
+// certificate was changed, does not open.
+func (s *Sandbox) SealAAD() []byte {
+	sum := sha256.Sum256(s.CACert)
+	return append(append([]byte(s.ID), 0), sum[:]...)
 }
 
 // Marshal encodes a record for a store.

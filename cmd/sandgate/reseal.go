@@ -81,16 +81,16 @@ func reseal(ctx context.Context, cfgPath, newKey string, stdout io.Writer) (int,
 	from := parts.seal
 	fmt.Fprintf(stdout, "resealing %s: from %s to %s\n", parts.store.Describe(), from.Describe(), to.Describe())
 	return parts.store.UpdateAll(ctx, func(sb *state.Sandbox) error {
-		if key, err := to.Open(ctx, sb.CAKey, []byte(sb.ID)); err == nil {
+		if key, err := to.Open(ctx, sb.CAKey, sb.SealAAD()); err == nil {
 			clear(key) // resealed by an earlier, interrupted run
 			return nil
 		}
-		key, err := from.Open(ctx, sb.CAKey, []byte(sb.ID))
+		key, err := from.Open(ctx, sb.CAKey, sb.SealAAD())
 		if err != nil {
 			return fmt.Errorf("sandbox %s: %w", sb.ID, err)
 		}
 		defer clear(key)
-		blob, err := to.Seal(ctx, key, []byte(sb.ID))
+		blob, err := to.Seal(ctx, key, sb.SealAAD())
 		if err != nil {
 			return fmt.Errorf("sandbox %s: %w", sb.ID, err)
 		}

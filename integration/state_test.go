@@ -153,6 +153,18 @@ func TestStateWrongSealKeyRefused(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Error("the state file changed")
 	}
+	// A missing key file is not replaced by a new key that could not open
+	// the sandboxes.
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	code, out = serveToExit(t, cfgPath)
+	if code == 0 || !strings.Contains(out, "does not exist") || !strings.Contains(out, db) {
+		t.Errorf("serve without its key file: got exit %d, want a refusal naming the key and the state:\n%s", code, out)
+	}
+	if _, err := os.Stat(key); !os.IsNotExist(err) {
+		t.Error("serve made a new seal key for a state sealed by another")
+	}
 }
 
 // Clear forms of a P-256 private key, as they would start: SEC1 DER,

@@ -76,7 +76,7 @@ func (down) Delete(context.Context, string, func(*state.Sandbox) error) error { 
 
 func TestStoreDownIs503(t *testing.T) {
 	reg := sandbox.NewRegistry(map[string]*policy.Class{"default": {Name: "default", Intercept: true}})
-	if _, _, err := reg.Create(context.Background(), sandbox.CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := reg.CreateContext(context.Background(), sandbox.CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	reg.Store = down{reg.Store}

@@ -50,7 +50,7 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sb, token, err := a.opts.Registry.Create(r.Context(), req)
+	sb, token, err := a.opts.Registry.CreateContext(r.Context(), req)
 	if err != nil {
 		a.fail(w, "creating sandbox", err)
 		return

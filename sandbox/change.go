@@ -53,6 +53,22 @@ func (r *Registry) Update(ctx context.Context, id, ifMatch string, fn func(*poli
 	return sb, nil
 }
 
+// UpdateOverrides changes the sandbox's runtime policy through its
+// registry (Registry.Update with no If-Match): stored first, then
+// published. A sandbox not made by a registry changes in memory only.
+func (s *Sandbox) UpdateOverrides(fn func(*policy.Overrides) error) error {
+	if s.reg == nil {
+		next := s.Overrides().Clone()
+		if err := fn(next); err != nil {
+			return err
+		}
+		s.setOverrides(next, s.cur.Load().version+1)
+		return nil
+	}
+	_, err := s.reg.Update(context.Background(), s.ID, "", fn)
+	return err
+}
+
 // Delete removes a sandbox from the store, then from memory: its CA is
 // destroyed and its connections closed. ifMatch as for Update.
 func (r *Registry) Delete(ctx context.Context, id, ifMatch string) error {

@@ -11,9 +11,15 @@ import (
 	"github.com/sandgate/sandgate/state"
 )
 
-// Create makes a sandbox with a fresh CA and token and stores it, its CA
-// key sealed. The token is returned once; only its hash is kept.
-func (r *Registry) Create(ctx context.Context, req CreateRequest) (*Sandbox, string, error) {
+// Create is CreateContext with a background context.
+func (r *Registry) Create(req CreateRequest) (*Sandbox, string, error) {
+	return r.CreateContext(context.Background(), req)
+}
+
+// CreateContext makes a sandbox with a fresh CA and token and stores it,
+// its CA key sealed; ctx bounds the store's write. The token is returned
+// once; only its hash is kept.
+func (r *Registry) CreateContext(ctx context.Context, req CreateRequest) (*Sandbox, string, error) {
 	if req.Class == "" {
 		req.Class = "default"
 	}
@@ -33,6 +39,7 @@ func (r *Registry) Create(ctx context.Context, req CreateRequest) (*Sandbox, str
 	}
 	token := randomToken()
 	sb := newSandbox(req.ID, class, r.MaxRatelimitKeys)
+	sb.reg = r
 	sb.Labels, sb.SourceIP, sb.CA, sb.tokenHash = req.Labels, req.SourceIP, authority, sha256.Sum256([]byte(token))
 	sb.gen = generation(authority.Certificate().Raw)
 	rec, err := r.record(ctx, sb)

@@ -41,11 +41,11 @@ func TestRestartRestoresEverything(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	r := boltRegistry(t, dir)
-	a, tokA, err := r.Create(ctx, CreateRequest{ID: "a", SourceIP: netip.MustParseAddr("10.1.2.3"), Labels: map[string]string{"k": "v"}})
+	a, tokA, err := r.CreateContext(ctx, CreateRequest{ID: "a", SourceIP: netip.MustParseAddr("10.1.2.3"), Labels: map[string]string{"k": "v"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.Create(ctx, CreateRequest{ID: "gone"}); err != nil {
+	if _, _, err := r.CreateContext(ctx, CreateRequest{ID: "gone"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Delete(ctx, "gone", ""); err != nil {
@@ -106,7 +106,7 @@ func TestRestartRestoresEverything(t *testing.T) {
 func TestNoClearKeyAtRest(t *testing.T) {
 	dir := t.TempDir()
 	r := boltRegistry(t, dir)
-	sb, _, err := r.Create(context.Background(), CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestNoClearKeyAtRest(t *testing.T) {
 func TestWrongSealRefusedNothingChanged(t *testing.T) {
 	dir := t.TempDir()
 	r := boltRegistry(t, dir)
-	if _, _, err := r.Create(context.Background(), CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	r.Store.Close()
@@ -188,11 +188,11 @@ func (failing) Delete(context.Context, string, func(*state.Sandbox) error) error
 func TestStoreFailureChangesNothing(t *testing.T) {
 	r := NewRegistry(testClasses)
 	ctx := context.Background()
-	if _, _, err := r.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := r.CreateContext(ctx, CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	r.Store = failing{r.Store}
-	if _, _, err := r.Create(ctx, CreateRequest{ID: "b"}); !state.IsUnavailable(err) {
+	if _, _, err := r.CreateContext(ctx, CreateRequest{ID: "b"}); !state.IsUnavailable(err) {
 		t.Errorf("create: got %v, want unavailable", err)
 	}
 	if _, ok := r.Get("b"); ok {
@@ -205,6 +205,10 @@ func TestStoreFailureChangesNothing(t *testing.T) {
 	if sb, _ := r.Get("a"); sb.Overrides().Outbound != nil {
 		t.Error("an update whose write failed was applied")
 	}
+	sb, _ := r.Get("a")
+	if err := sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = &policy.Binding{Handler: "x"}; return nil }); !state.IsUnavailable(err) {
+		t.Errorf("Sandbox.UpdateOverrides: got %v, want it to go through the store and fail", err)
+	}
 	if err := r.Delete(ctx, "a", ""); !state.IsUnavailable(err) {
 		t.Errorf("delete: got %v, want unavailable", err)
 	}
@@ -216,7 +220,7 @@ func TestStoreFailureChangesNothing(t *testing.T) {
 func TestIfMatch(t *testing.T) {
 	r := NewRegistry(testClasses)
 	ctx := context.Background()
-	sb, _, err := r.Create(ctx, CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(ctx, CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +247,7 @@ func TestUnknownClassSkippedAndKept(t *testing.T) {
 	dir := t.TempDir()
 	r := boltRegistry(t, dir)
 	r.classes = map[string]*policy.Class{"default": testClasses["default"], "gpu": {Name: "gpu"}}
-	if _, _, err := r.Create(context.Background(), CreateRequest{ID: "g", Class: "gpu"}); err != nil {
+	if _, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "g", Class: "gpu"}); err != nil {
 		t.Fatal(err)
 	}
 	r.Store.Close()
@@ -266,7 +270,7 @@ func TestUnknownClassSkippedAndKept(t *testing.T) {
 func TestLateEventsDoNotResurrect(t *testing.T) {
 	r := NewRegistry(testClasses)
 	ctx := context.Background()
-	if _, _, err := r.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := r.CreateContext(ctx, CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	recs, _ := r.Store.Load(ctx)
@@ -277,7 +281,7 @@ func TestLateEventsDoNotResurrect(t *testing.T) {
 	}
 	other := NewRegistry(testClasses)
 	other.Store, other.Seal = state.NewMemory(), r.Seal
-	if _, _, err := other.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := other.CreateContext(ctx, CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := other.Store.Load(ctx)
@@ -292,7 +296,7 @@ func TestLateEventsDoNotResurrect(t *testing.T) {
 func TestTamperedCertificateRefused(t *testing.T) {
 	r := NewRegistry(testClasses)
 	ctx := context.Background()
-	if _, _, err := r.Create(ctx, CreateRequest{ID: "a"}); err != nil {
+	if _, _, err := r.CreateContext(ctx, CreateRequest{ID: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Store.Update(ctx, "a", func(rec *state.Sandbox) error {

@@ -115,6 +115,7 @@ func (r *Registry) restore(ctx context.Context, rec *state.Sandbox, class *polic
 		return nil, fmt.Errorf("sandbox %s: stored overrides: %w", rec.ID, err)
 	}
 	sb := newSandbox(rec.ID, class, r.MaxRatelimitKeys)
+	sb.reg = r
 	sb.Created, sb.Labels, sb.gen = rec.Created, rec.Labels, generation(rec.CACert)
 	if len(rec.TokenHash) != len(sb.tokenHash) {
 		return nil, fmt.Errorf("sandbox %s: stored token hash has %d bytes", rec.ID, len(rec.TokenHash))

@@ -46,7 +46,8 @@ type Sandbox struct {
 	Buckets *ratelimit.Buckets
 
 	tokenHash [sha256.Size]byte
-	gen       string // this creation of the id (see generation)
+	gen       string    // this creation of the id (see generation)
+	reg       *Registry // the registry that made it (UpdateOverrides)
 	cur       atomic.Pointer[current]
 	limiter   atomic.Pointer[rate.Limiter] // nil: no rate limit
 	mu        sync.Mutex                   // serializes override changes; guards conns

@@ -30,7 +30,7 @@ func update(t *testing.T, r *Registry, fn func(*policy.Overrides) error) {
 
 func TestTrackCapAndDelete(t *testing.T) {
 	r := newTestRegistry(map[string]*policy.Class{"default": {Name: "default", MaxConns: 2}})
-	sb, _, err := r.Create(context.Background(), CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestTrackCapAndDelete(t *testing.T) {
 func TestRateLimitBucketsStartFull(t *testing.T) {
 	class := &policy.Class{Name: "default", RateLimit: &policy.RateLimit{Requests: 1, Per: time.Hour, Burst: 3}}
 	r := newTestRegistry(map[string]*policy.Class{"default": class})
-	sb, _, err := r.Create(context.Background(), CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRateLimitBucketsStartFull(t *testing.T) {
 
 func TestNoRateLimit(t *testing.T) {
 	r := newTestRegistry(map[string]*policy.Class{"default": {Name: "default"}})
-	sb, _, _ := r.Create(context.Background(), CreateRequest{ID: "a"})
+	sb, _, _ := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	for range 1000 {
 		if ok, _ := sb.Allow(); !ok {
 			t.Fatal("a sandbox without a rate limit was refused")

@@ -80,7 +80,7 @@ func createMany(reg *sandbox.Registry, prefix string, workers, count int) ([]tim
 			defer wg.Done()
 			for i := range next {
 				t := time.Now()
-				_, _, err := reg.Create(context.Background(), sandbox.CreateRequest{ID: fmt.Sprintf("%s%06d", prefix, i)})
+				_, _, err := reg.CreateContext(context.Background(), sandbox.CreateRequest{ID: fmt.Sprintf("%s%06d", prefix, i)})
 				lat[i] = time.Since(t)
 				if err != nil {
 					mu.Lock()

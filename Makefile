@@ -37,9 +37,10 @@ vet:
 	$(GO) vet ./...
 
 ## deps: what the integration tests run: curl, iptables (transparent mode), ip (network
-## namespaces), mount (a small tmpfs), and the Vault server
+## namespaces), mount (a small tmpfs), etcd (fleet tests; Debian's etcd-server, etcd
+## 3.4), and the Vault server
 deps: vault
-	@missing=""; for t in curl:curl iptables:iptables ip:iproute2 mount:mount; do \
+	@missing=""; for t in curl:curl iptables:iptables ip:iproute2 mount:mount etcd:etcd-server; do \
 		command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
 

@@ -8,10 +8,10 @@ import (
 )
 
 // describe is a sandbox with its effective policy: the class merged with
-// the runtime overrides, as the decision order sees them. The answer uses
+// the runtime overrides o, as the decision order sees them. The answer uses
 // the admin client's types, so what the server writes is what it reads.
-func describe(sb *sandbox.Sandbox) client.Sandbox {
-	c, o := sb.Class, sb.Overrides()
+func describe(sb *sandbox.Sandbox, o *policy.Overrides) client.Sandbox {
+	c := sb.Class
 	p := client.Policy{InterceptHTTPS: c.Intercept, EnableInternet: c.EnableInternet, DenyStatus: c.DenyStatus,
 		DeniedHosts: append(c.Denied.Strings(), o.Denied.Strings()...), OutboundByHost: map[string]client.Binding{}}
 	switch {

@@ -36,9 +36,11 @@ func (a *API) setTCPHosts(w http.ResponseWriter, r *http.Request) {
 		}
 		list = &l
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.TCPHosts = list; return nil })
+	if !a.update(w, r, sb, func(o *policy.Overrides) error { o.TCPHosts = list; return nil }) {
+		return
+	}
 	a.log.Info("tcp-hosts set", "sandbox", sb.ID, "patterns", len(ptrList(list)))
-	writeJSON(w, http.StatusOK, describe(sb))
+	writeSandbox(w, sb)
 }
 
 func ptrList(l *hostpat.List) hostpat.List {
@@ -66,9 +68,11 @@ func (a *API) setRateLimit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.RateLimit = rl; return nil })
+	if !a.update(w, r, sb, func(o *policy.Overrides) error { o.RateLimit = rl; return nil }) {
+		return
+	}
 	a.log.Info("rate-limit set", "sandbox", sb.ID)
-	writeJSON(w, http.StatusOK, describe(sb))
+	writeSandbox(w, sb)
 }
 
 func decodeRateLimit(r *http.Request) (*policy.RateLimit, error) {

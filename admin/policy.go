@@ -56,9 +56,11 @@ func (a *API) setOutbound(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = b; return nil })
+	if !a.update(w, r, sb, func(o *policy.Overrides) error { o.Outbound = b; return nil }) {
+		return
+	}
 	a.log.Info("outbound set", "sandbox", sb.ID, "handler", b.Handler)
-	writeJSON(w, http.StatusOK, describe(sb))
+	writeSandbox(w, sb)
 }
 
 func (a *API) clearOutbound(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +68,10 @@ func (a *API) clearOutbound(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = nil; return nil })
+	if !a.update(w, r, sb, func(o *policy.Overrides) error { o.Outbound = nil; return nil }) {
+		return
+	}
+	w.Header().Set("ETag", sb.ETag())
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -86,15 +91,18 @@ func (a *API) setByHost(w http.ResponseWriter, r *http.Request) {
 			"class %s has intercept_https: false, so a handler bound to %s could never run", sb.Class.Name, p))
 		return
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+	ok = a.update(w, r, sb, func(o *policy.Overrides) error {
 		if o.ByHost == nil {
 			o.ByHost = &hostpat.Table[*policy.Binding]{}
 		}
 		o.ByHost.Set(p, b)
 		return nil
 	})
+	if !ok {
+		return
+	}
 	a.log.Info("outbound-by-host set", "sandbox", sb.ID, "pattern", p.String(), "handler", b.Handler)
-	writeJSON(w, http.StatusOK, describe(sb))
+	writeSandbox(w, sb)
 }
 
 // sandboxPattern resolves the {id} and {pattern} of a by-host route; it
@@ -117,17 +125,16 @@ func (a *API) clearByHost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	found := false
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
-		if o.ByHost != nil {
-			found = o.ByHost.Delete(p.String())
+	ok = a.update(w, r, sb, func(o *policy.Overrides) error {
+		if o.ByHost == nil || !o.ByHost.Delete(p.String()) {
+			return &statusError{http.StatusNotFound, fmt.Sprintf("sandbox %s has no binding for %s", sb.ID, p)}
 		}
 		return nil
 	})
-	if !found {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("sandbox %s has no binding for %s", sb.ID, p))
+	if !ok {
 		return
 	}
+	w.Header().Set("ETag", sb.ETag())
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -153,7 +160,7 @@ func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
 		}
 		list = &l
 	}
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+	ok = a.update(w, r, sb, func(o *policy.Overrides) error {
 		switch {
 		case allow:
 			o.Allowed = list
@@ -164,7 +171,19 @@ func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
 		}
 		return nil
 	})
-	writeJSON(w, http.StatusOK, describe(sb))
+	if ok {
+		writeSandbox(w, sb)
+	}
+}
+
+// update changes the sandbox's runtime policy through the registry (the
+// store first), honouring If-Match; it answers a failure itself.
+func (a *API) update(w http.ResponseWriter, r *http.Request, sb *sandbox.Sandbox, fn func(*policy.Overrides) error) bool {
+	if _, err := a.opts.Registry.Update(r.Context(), sb.ID, r.Header.Get("If-Match"), fn); err != nil {
+		a.fail(w, "changing sandbox "+sb.ID, err)
+		return false
+	}
+	return true
 }
 
 // bound lists where each handler is bound: classes and sandboxes.

@@ -50,17 +50,9 @@ func (a *API) createSandbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sb, token, err := a.opts.Registry.Create(req)
-	switch {
-	case errors.Is(err, sandbox.ErrUnknownClass):
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-		return
-	case errors.Is(err, sandbox.ErrSandboxExists), errors.Is(err, sandbox.ErrSourceInUse):
-		writeError(w, http.StatusConflict, err.Error())
-		return
-	case err != nil:
-		a.log.Error("creating sandbox failed", "err", err)
-		writeError(w, http.StatusInternalServerError, "creating sandbox failed")
+	sb, token, err := a.opts.Registry.CreateContext(r.Context(), req)
+	if err != nil {
+		a.fail(w, "creating sandbox", err)
 		return
 	}
 	a.log.Info("sandbox created", "sandbox", sb.ID, "class", sb.Class.Name)
@@ -112,14 +104,25 @@ func (a *API) sandbox(w http.ResponseWriter, r *http.Request) (*sandbox.Sandbox,
 
 func (a *API) showSandbox(w http.ResponseWriter, r *http.Request) {
 	if sb, ok := a.sandbox(w, r); ok {
-		writeJSON(w, http.StatusOK, describe(sb))
+		writeSandbox(w, sb)
 	}
+}
+
+// writeSandbox answers 200 with the sandbox's effective policy and the
+// ETag of the version shown.
+func writeSandbox(w http.ResponseWriter, sb *sandbox.Sandbox) {
+	o, tag := sb.View()
+	w.Header().Set("ETag", tag)
+	writeJSON(w, http.StatusOK, describe(sb, o))
 }
 
 func (a *API) deleteSandbox(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := a.opts.Registry.Delete(id); err != nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown sandbox %q", id))
+	if err := a.opts.Registry.Delete(r.Context(), id, r.Header.Get("If-Match")); err != nil {
+		if errors.Is(err, sandbox.ErrSandboxNotFound) {
+			err = &statusError{http.StatusNotFound, fmt.Sprintf("unknown sandbox %q", id)}
+		}
+		a.fail(w, "deleting sandbox", err)
 		return
 	}
 	a.log.Info("sandbox deleted", "sandbox", id)

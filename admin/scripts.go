@@ -111,6 +111,8 @@ func (a *API) reloadScripts(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusUnprocessableEntity, errorBody{
 				Error:  "reload failed: the new scripts break bindings in use; the previous scripts stay in use: " + strings.Join(be.Problems, "; "),
 				Errors: be.Problems})
+		case statusOf(err) != 0:
+			a.fail(w, "reloading scripts", err)
 		default:
 			writeError(w, http.StatusInternalServerError, "reload failed: "+err.Error())
 		}
@@ -156,6 +158,8 @@ func (a *API) scriptError(w http.ResponseWriter, name string, err error) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("script name %q cannot be a file name here", name))
 	case errors.Is(err, engine.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown script %q", name))
+	case statusOf(err) != 0:
+		a.fail(w, "changing script "+name, err)
 	default:
 		a.log.Error("script change failed", "script", name, "err", err.Error())
 		writeError(w, http.StatusInternalServerError, "script change failed: "+err.Error())

@@ -38,6 +38,8 @@ type Authority struct {
 	mu      sync.Mutex        // guards the keys and adding to cache
 	key     *ecdsa.PrivateKey // CA key; nil once destroyed
 	leafKey *ecdsa.PrivateKey // shared by all leaves; made on the first mint
+	pending *pendingPair      // RestoreLazy: what is parsed on first use
+	failed  error             // RestoreLazy: why the pending pair did not parse
 
 	cache     *lru.Cache[string, *cachedLeaf]
 	flight    singleflight.Group
@@ -92,7 +94,14 @@ func selfSign(key *ecdsa.PrivateKey, opts Options) (*x509.Certificate, error) {
 func (a *Authority) CertPEM() []byte { return slices.Clone(a.certPEM) }
 
 // Certificate returns the CA certificate. The caller must not change it.
-func (a *Authority) Certificate() *x509.Certificate { return a.cert }
+// It is nil for a CA from RestoreLazy whose certificate and key do not
+// parse.
+func (a *Authority) Certificate() *x509.Certificate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_ = a.readyLocked()
+	return a.cert
+}
 
 // Stats returns how many Leaf calls were served from the cache (hits) and
 // how many were not (misses; concurrent misses for one host count once
@@ -111,6 +120,10 @@ func (a *Authority) Destroy() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.destroyed.Store(true)
+	if a.pending != nil {
+		clear(a.pending.key)
+		a.pending = nil
+	}
 	a.key, a.leafKey = nil, nil
 	a.cache.Purge()
 }

@@ -119,6 +119,9 @@ func (a *Authority) leafLifetime(now time.Time) (notAfter, renewAt time.Time) {
 func (a *Authority) keys() (caKey, leafKey *ecdsa.PrivateKey, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.readyLocked(); err != nil {
+		return nil, nil, err
+	}
 	if a.key == nil {
 		return nil, nil, ErrDestroyed
 	}

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 func (c *Config) applyDefaults() {
 	if c.Proxy.Listen == "" {
@@ -100,6 +103,10 @@ func (c *Config) defaultState() {
 	s.Path = c.resolve(s.Path)
 	if s.Etcd.Prefix == "" {
 		s.Etcd.Prefix = DefaultEtcdPrefix
+	}
+	if !strings.HasSuffix(s.Etcd.Prefix, "/") {
+		// "/a" must not also watch "/ab/": the prefix is a folder.
+		s.Etcd.Prefix += "/"
 	}
 	s.Etcd.DialTimeout.orDefault(DefaultEtcdDialTimeout)
 	s.Etcd.CAFile = c.resolve(s.Etcd.CAFile)

@@ -49,6 +49,9 @@ type gatewayConfig struct {
 	Env []string
 	// ProxyExtra is more YAML under "proxy:" (indented two spaces).
 	ProxyExtra string
+	// Dir, if set, is the gateway's folder (config, scripts, state), kept
+	// across restarts; else a new temp dir.
+	Dir string
 }
 
 var (
@@ -56,11 +59,15 @@ var (
 	transparentLine = regexp.MustCompile(`^transparent proxy on (\S+)`)
 )
 
-// startGateway writes a config into a temp dir (scripts copied from the
-// repository) and starts the real binary on free ports.
-func startGateway(t *testing.T, gc gatewayConfig) *gateway {
+// writeGatewayConfig writes gc's config, scripts (copied from the
+// repository) and secrets into gc.Dir, or a new temp dir; it returns the
+// folder and the config file.
+func writeGatewayConfig(t *testing.T, gc gatewayConfig) (dir, cfgPath string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir = gc.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	scripts := filepath.Join(dir, "scripts")
 	copyDir(t, filepath.Join(repoRoot, "scripts"), scripts)
 	if gc.Secrets == nil {
@@ -92,10 +99,19 @@ egress:
 classes:
 %s
 `, gc.ProxyExtra, secretsBlock, cas, gc.Extra, gc.Classes)
-	cfgPath := filepath.Join(dir, "sandgate.yaml")
+	cfgPath = filepath.Join(dir, "sandgate.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir, cfgPath
+}
+
+// startGateway writes a config into gc.Dir or a temp dir and starts the
+// real binary on free ports.
+func startGateway(t *testing.T, gc gatewayConfig) *gateway {
+	t.Helper()
+	dir, cfgPath := writeGatewayConfig(t, gc)
+	scripts := filepath.Join(dir, "scripts")
 	g := &gateway{t: t, dir: dir, Token: "test-admin-token-" + randHex(8), ScriptDir: scripts,
 		logs: &syncBuffer{}, done: make(chan struct{})}
 	g.cmd = exec.Command(binary, "serve", "-config", cfgPath)
@@ -163,6 +179,12 @@ func (g *gateway) Stop() {
 	if g.t.Failed() {
 		g.t.Logf("gateway log:\n%s", g.logs.String())
 	}
+}
+
+// Kill ends the process with SIGKILL (kill -9) and waits for it.
+func (g *gateway) Kill() {
+	_ = g.cmd.Process.Kill()
+	<-g.done
 }
 
 // Logs is everything the gateway printed so far.

@@ -48,6 +48,7 @@ type Metrics struct {
 	refused         *prometheus.CounterVec
 	connErrors      *prometheus.CounterVec
 	redactions      prometheus.Counter
+	state           stateMetrics
 }
 
 // NewMetrics builds and registers every metric.
@@ -98,6 +99,7 @@ func NewMetrics(o MetricsOptions) *Metrics {
 		m.leafLookups, m.reloads, m.eventsDropped, m.authFailures, m.auditErrors, m.refused, m.connErrors, m.redactions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registerFuncs(o)
+	m.state = newStateMetrics(m.reg)
 	return m
 }
 

@@ -2,49 +2,82 @@ package sandbox
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"sort"
 	"sync"
 
 	"github.com/sandgate/sandgate/ca"
 	"github.com/sandgate/sandgate/policy"
+	"github.com/sandgate/sandgate/state"
 )
 
-// Registry errors, mapped to admin statuses by the admin API.
+// Registry errors, mapped to admin statuses by the admin API. A store
+// that cannot be reached gives a *state.UnavailableError instead.
 var (
 	ErrSandboxExists   = errors.New("sandbox already exists")
 	ErrSandboxNotFound = errors.New("sandbox not found")
 	ErrUnknownClass    = errors.New("unknown class")
 	ErrSourceInUse     = errors.New("source_ip is already used by another sandbox")
+	// ErrStale: an If-Match named another version than the stored one.
+	ErrStale = errors.New("the sandbox changed since it was read (If-Match does not match its ETag)")
 )
 
-// Registry holds the live sandboxes.
+// Registry holds the live sandboxes. Every change goes to the Store first
+// and reaches memory only once the store has it, so a failed write leaves
+// nothing half done, and a restart (or another gateway of a fleet) finds
+// exactly what was answered.
 type Registry struct {
 	classes map[string]*policy.Class
 	// NewCA makes a sandbox's CA. If nil, ca.New is used.
 	NewCA func(id string) (*ca.Authority, error)
+	// RestoreCA rebuilds a stored CA from its certificate and PKCS#8 key
+	// (the caller clears key afterwards). If nil, ca.RestoreLazy is used.
+	RestoreCA func(id string, cert, key []byte) (*ca.Authority, error)
 	// MaxRatelimitKeys caps each sandbox's ratelimit.take buckets (0:
 	// ratelimit.DefaultMaxKeys).
 	MaxRatelimitKeys int
+	// Store keeps the sandboxes; NewRegistry sets a state.Memory.
+	Store state.Store
+	// Seal seals CA keys for the store; NewRegistry sets an ephemeral one.
+	Seal state.Sealer
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
 
 	mu       sync.RWMutex
 	byID     map[string]*Sandbox
 	bySource map[netip.Addr]*Sandbox
+	// gone remembers the generations removed lately, so a creation whose
+	// delete (through another gateway) was applied before its own install
+	// does not come back.
+	gone      map[string]struct{}
+	goneOrder []string
 }
 
-// NewRegistry returns an empty registry over the compiled classes.
+// maxGone bounds the remembered removals.
+const maxGone = 4096
+
+// NewRegistry returns an empty registry over the compiled classes, kept
+// in memory only until Store and Seal are set.
 func NewRegistry(classes map[string]*policy.Class) *Registry {
-	return &Registry{classes: classes, byID: map[string]*Sandbox{}, bySource: map[netip.Addr]*Sandbox{}}
+	return &Registry{classes: classes, byID: map[string]*Sandbox{}, bySource: map[netip.Addr]*Sandbox{},
+		Store: state.NewMemory(), Seal: state.NewEphemeralSeal()}
 }
 
 // Class returns a class by name.
 func (r *Registry) Class(name string) (*policy.Class, bool) {
 	c, ok := r.classes[name]
 	return c, ok
+}
+
+func (r *Registry) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
 }
 
 // CreateRequest is what POST /v1/sandboxes asks for.
@@ -55,41 +88,29 @@ type CreateRequest struct {
 	Labels   map[string]string
 }
 
-// Create makes a sandbox with a fresh CA and token. The token is returned
-// once; only its hash is kept.
-func (r *Registry) Create(req CreateRequest) (*Sandbox, string, error) {
-	if req.Class == "" {
-		req.Class = "default"
+// unlinkLocked takes sb out of the maps.
+func (r *Registry) unlinkLocked(sb *Sandbox) {
+	if r.byID[sb.ID] == sb {
+		delete(r.byID, sb.ID)
 	}
-	class, ok := r.classes[req.Class]
-	if !ok {
-		return nil, "", fmt.Errorf("%w %q", ErrUnknownClass, req.Class)
+	if sb.SourceIP.IsValid() && r.bySource[sb.SourceIP] == sb {
+		delete(r.bySource, sb.SourceIP)
 	}
-	if req.ID == "" {
-		req.ID = randomID()
+}
+
+// buryLocked remembers that sb's generation was deleted.
+func (r *Registry) buryLocked(sb *Sandbox) {
+	if r.gone == nil {
+		r.gone = map[string]struct{}{}
 	}
-	authority, err := r.newCA(req.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	token := randomToken()
-	sb := newSandbox(req.ID, class, r.MaxRatelimitKeys)
-	sb.Labels, sb.SourceIP, sb.CA, sb.tokenHash = req.Labels, req.SourceIP, authority, sha256.Sum256([]byte(token))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, dup := r.byID[req.ID]; dup {
-		authority.Destroy()
-		return nil, "", fmt.Errorf("%w: %s", ErrSandboxExists, req.ID)
-	}
-	if req.SourceIP.IsValid() {
-		if _, dup := r.bySource[req.SourceIP]; dup {
-			authority.Destroy()
-			return nil, "", fmt.Errorf("%w: %s", ErrSourceInUse, req.SourceIP)
+	if _, ok := r.gone[sb.gen]; !ok {
+		r.gone[sb.gen] = struct{}{}
+		r.goneOrder = append(r.goneOrder, sb.gen)
+		if len(r.goneOrder) > maxGone {
+			delete(r.gone, r.goneOrder[0])
+			r.goneOrder = r.goneOrder[1:]
 		}
-		r.bySource[req.SourceIP] = sb
 	}
-	r.byID[req.ID] = sb
-	return sb, token, nil
 }
 
 func (r *Registry) newCA(id string) (*ca.Authority, error) {
@@ -122,25 +143,6 @@ func (r *Registry) Authenticate(id, token string) (*Sandbox, bool) {
 		return nil, false
 	}
 	return sb, true
-}
-
-// Delete removes a sandbox, destroys its CA and closes its connections.
-func (r *Registry) Delete(id string) error {
-	r.mu.Lock()
-	sb, ok := r.byID[id]
-	if ok {
-		delete(r.byID, id)
-		if sb.SourceIP.IsValid() {
-			delete(r.bySource, sb.SourceIP)
-		}
-	}
-	r.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrSandboxNotFound, id)
-	}
-	sb.markDeleted()
-	sb.CA.Destroy()
-	return nil
 }
 
 // List returns the sandboxes sorted by id.

@@ -46,44 +46,60 @@ type Sandbox struct {
 	Buckets *ratelimit.Buckets
 
 	tokenHash [sha256.Size]byte
-	overrides atomic.Pointer[policy.Overrides]
+	gen       string    // this creation of the id (see generation)
+	reg       *Registry // the registry that made it (UpdateOverrides)
+	cur       atomic.Pointer[current]
 	limiter   atomic.Pointer[rate.Limiter] // nil: no rate limit
 	mu        sync.Mutex                   // serializes override changes; guards conns
 	conns     map[io.Closer]struct{}
 	deleted   atomic.Bool
 }
 
+// current is the published runtime policy and the record version it
+// comes from.
+type current struct {
+	o       *policy.Overrides
+	version uint64
+}
+
 func newSandbox(id string, class *policy.Class, maxKeys int) *Sandbox {
 	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC(), Buckets: &ratelimit.Buckets{MaxKeys: maxKeys}}
-	sb.overrides.Store(&policy.Overrides{})
+	sb.cur.Store(&current{o: &policy.Overrides{}})
 	sb.resetLimiter()
 	return sb
 }
 
 // Overrides returns the current runtime overrides (never nil).
-func (s *Sandbox) Overrides() *policy.Overrides { return s.overrides.Load() }
+func (s *Sandbox) Overrides() *policy.Overrides { return s.cur.Load().o }
 
-// UpdateOverrides applies fn to a copy of the overrides and publishes it.
-// fn may refuse the change by returning an error. A change of the rate
-// limit starts a new, full bucket.
-func (s *Sandbox) UpdateOverrides(fn func(*policy.Overrides) error) error {
+// ETag names the sandbox's current stored version, for If-Match.
+func (s *Sandbox) ETag() string { return etag(s.gen, s.cur.Load().version) }
+
+// View returns the overrides and the ETag of the same version.
+func (s *Sandbox) View() (*policy.Overrides, string) {
+	c := s.cur.Load()
+	return c.o, etag(s.gen, c.version)
+}
+
+// setOverrides publishes o as of record version, unless a newer version
+// is published already (changes may arrive out of order: an admin call
+// and a watch). A change of the rate limit starts a new, full bucket.
+func (s *Sandbox) setOverrides(o *policy.Overrides, version uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old := s.overrides.Load()
-	next := old.Clone()
-	if err := fn(next); err != nil {
-		return err
+	old := s.cur.Load()
+	if version <= old.version {
+		return
 	}
-	s.overrides.Store(next)
-	if next.RateLimit != old.RateLimit {
+	s.cur.Store(&current{o: o, version: version})
+	if !sameRate(o.RateLimit, old.o.RateLimit) {
 		s.resetLimiter()
 	}
-	return nil
 }
 
 // resetLimiter makes a full bucket for the effective rate limit.
 func (s *Sandbox) resetLimiter() {
-	rl := policy.EffectiveRateLimit(s.Class, s.overrides.Load())
+	rl := policy.EffectiveRateLimit(s.Class, s.Overrides())
 	if rl == nil {
 		s.limiter.Store(nil)
 		return
@@ -154,6 +170,13 @@ func (s *Sandbox) OpenConns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// destroy marks the sandbox deleted, closes its connections and destroys
+// its CA.
+func (s *Sandbox) destroy() {
+	s.markDeleted()
+	s.CA.Destroy()
 }
 
 // markDeleted refuses new connections and closes the open ones.

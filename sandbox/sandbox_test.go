@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -19,9 +20,17 @@ func newTestRegistry(classes map[string]*policy.Class) *Registry {
 	return r
 }
 
+// update changes sandbox a's overrides through the registry.
+func update(t *testing.T, r *Registry, fn func(*policy.Overrides) error) {
+	t.Helper()
+	if _, err := r.Update(context.Background(), "a", "", fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTrackCapAndDelete(t *testing.T) {
 	r := newTestRegistry(map[string]*policy.Class{"default": {Name: "default", MaxConns: 2}})
-	sb, _, err := r.Create(CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +51,7 @@ func TestTrackCapAndDelete(t *testing.T) {
 	if err := sb.Track(c3); err != nil {
 		t.Errorf("after one closed: got %v, want nil", err)
 	}
-	if err := r.Delete("a"); err != nil {
+	if err := r.Delete(context.Background(), "a", ""); err != nil {
 		t.Fatal(err)
 	}
 	if !c1.closed || !c3.closed || c2.closed {
@@ -56,7 +65,7 @@ func TestTrackCapAndDelete(t *testing.T) {
 func TestRateLimitBucketsStartFull(t *testing.T) {
 	class := &policy.Class{Name: "default", RateLimit: &policy.RateLimit{Requests: 1, Per: time.Hour, Burst: 3}}
 	r := newTestRegistry(map[string]*policy.Class{"default": class})
-	sb, _, err := r.Create(CreateRequest{ID: "a"})
+	sb, _, err := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +79,7 @@ func TestRateLimitBucketsStartFull(t *testing.T) {
 		t.Fatalf("fourth request: got ok=%v wait=%v, want a refusal with about an hour to wait", ok, wait)
 	}
 	// A runtime limit starts a full bucket of its own.
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error {
+	update(t, r, func(o *policy.Overrides) error {
 		o.RateLimit = &policy.RateLimit{Requests: 1, Per: time.Hour, Burst: 2}
 		return nil
 	})
@@ -83,12 +92,12 @@ func TestRateLimitBucketsStartFull(t *testing.T) {
 		t.Fatal("runtime bucket: third request allowed past a burst of 2")
 	}
 	// An unrelated change keeps the bucket as it is.
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.Outbound = nil; return nil })
+	update(t, r, func(o *policy.Overrides) error { o.Outbound = nil; return nil })
 	if ok, _ := sb.Allow(); ok {
 		t.Fatal("an unrelated override change refilled the bucket")
 	}
 	// null: back to the class's limit, full again.
-	_ = sb.UpdateOverrides(func(o *policy.Overrides) error { o.RateLimit = nil; return nil })
+	update(t, r, func(o *policy.Overrides) error { o.RateLimit = nil; return nil })
 	if ok, _ := sb.Allow(); !ok {
 		t.Fatal("back to the class's limit: bucket not full")
 	}
@@ -96,7 +105,7 @@ func TestRateLimitBucketsStartFull(t *testing.T) {
 
 func TestNoRateLimit(t *testing.T) {
 	r := newTestRegistry(map[string]*policy.Class{"default": {Name: "default"}})
-	sb, _, _ := r.Create(CreateRequest{ID: "a"})
+	sb, _, _ := r.CreateContext(context.Background(), CreateRequest{ID: "a"})
 	for range 1000 {
 		if ok, _ := sb.Allow(); !ok {
 			t.Fatal("a sandbox without a rate limit was refused")

@@ -80,9 +80,17 @@ func (e *ConnError) Unwrap() error { return e.Err }
 // (sent as JSON). It returns the response when its status is one of want;
 // the caller closes its body.
 func (c *Client) call(ctx context.Context, method, path string, body any, want ...int) (*http.Response, error) {
+	return c.callWith(ctx, nil, method, path, body, want...)
+}
+
+// callWith is call with extra request headers (If-Match).
+func (c *Client) callWith(ctx context.Context, hdr http.Header, method, path string, body any, want ...int) (*http.Response, error) {
 	req, err := c.newRequest(ctx, method, path, body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	res, err := c.httpClient().Do(req)
 	if err != nil {

@@ -117,6 +117,17 @@ type Status struct {
 	SecretsBackend  string   `json:"secrets_backend"`
 	ScriptsSHA256   string   `json:"scripts_sha256"`
 	Scripts         []Script `json:"scripts"`
+	// Node is state.node_id, else the gateway's host name.
+	Node  string       `json:"node,omitempty"`
+	State *StateStatus `json:"state,omitempty"`
+}
+
+// StateStatus is the state store as /v1/status shows it. Revision is
+// etcd's (backend etcd only).
+type StateStatus struct {
+	Backend  string `json:"backend"`
+	Healthy  bool   `json:"healthy"`
+	Revision int64  `json:"revision,omitempty"`
 }
 
 // Event is one line of GET /v1/events: a finished request or tunnel. A

@@ -102,6 +102,12 @@ func (o *observers) newCA(id string) (*ca.Authority, error) {
 	return ca.New(ca.Options{Name: "sandgate sandbox " + id, OnLeaf: o.metrics.LeafLookup})
 }
 
+// restoreCA rebuilds a stored CA with the same leaf-cache metrics. The
+// seal has proved the pair is ours; parsing it waits for its first use.
+func (o *observers) restoreCA(_ string, cert, key []byte) (*ca.Authority, error) {
+	return ca.RestoreLazy(ca.Options{OnLeaf: o.metrics.LeafLookup}, cert, key)
+}
+
 // routes mounts /metrics (no auth), /v1/events and /debug/pprof/ (admin
 // token) on the admin mux.
 func (o *observers) routes(mux *http.ServeMux, authed func(http.Handler) http.Handler) {

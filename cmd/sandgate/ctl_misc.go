@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+
+	"github.com/sandgate/sandgate/admin/client"
 )
 
 var secretsFlushCmd = command{name: "secrets flush", maxArgs: 0,
@@ -22,7 +24,7 @@ var secretsFlushCmd = command{name: "secrets flush", maxArgs: 0,
 	}}
 
 var statusCmd = command{name: "status", maxArgs: 0,
-	summary: "version, uptime, sandboxes, scripts, secrets backend (GET /v1/status)",
+	summary: "version, uptime, sandboxes, scripts, secrets backend, state store (GET /v1/status)",
 	setup: func(fs *flag.FlagSet) runFunc {
 		return func(ctx context.Context, c *ctl, _ []string) error {
 			st, err := c.api.Status(ctx)
@@ -41,6 +43,10 @@ var statusCmd = command{name: "status", maxArgs: 0,
 			row(tw, "open_connections:", st.OpenConnections)
 			row(tw, "secrets_backend:", st.SecretsBackend)
 			row(tw, "scripts_sha256:", st.ScriptsSHA256)
+			if st.State != nil {
+				row(tw, "node:", orDash(st.Node))
+				row(tw, "state:", stateText(st.State))
+			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
@@ -48,6 +54,19 @@ var statusCmd = command{name: "status", maxArgs: 0,
 			return c.printScripts(st.Scripts)
 		}
 	}}
+
+// stateText is the state store in one line: "etcd, healthy, revision 42".
+func stateText(s *client.StateStatus) string {
+	health := "healthy"
+	if !s.Healthy {
+		health = "UNHEALTHY (admin changes get 503)"
+	}
+	out := s.Backend + ", " + health
+	if s.Revision > 0 {
+		out += fmt.Sprintf(", revision %d", s.Revision)
+	}
+	return out
+}
 
 var metricsCmd = command{name: "metrics", maxArgs: 0,
 	summary: "print the Prometheus metrics (GET /metrics)",

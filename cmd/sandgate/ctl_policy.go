@@ -129,18 +129,14 @@ func hostsRun(fs *flag.FlagSet, allow bool) runFunc {
 			pats = []string{}
 		case len(pats) == 0:
 			return usagef("give patterns, --none or --reset")
-		case *add:
-			sb, err := c.api.Sandbox(ctx, id)
-			if err != nil {
-				return err
-			}
-			base := sb.Runtime.DeniedHosts
-			if allow {
-				base = sb.Policy.AllowedHosts
-			}
-			pats = appendNew(slices.Clone(base), pats)
 		}
-		sb, err := set(ctx, id, pats)
+		var sb *client.Sandbox
+		var err error
+		if *add {
+			sb, err = addHosts(ctx, c.api, id, pats, allow)
+		} else {
+			sb, err = set(ctx, id, pats)
+		}
 		if err != nil {
 			return err
 		}
@@ -148,6 +144,28 @@ func hostsRun(fs *flag.FlagSet, allow bool) runFunc {
 			return c.changed(sb, "%s: %s", field, list(sb.Policy.AllowedHosts))
 		}
 		return c.changed(sb, "%s: %s", field, orDash(strings.Join(sb.Policy.DeniedHosts, ", ")))
+	}
+}
+
+// addHosts adds patterns to the sandbox's list as a read-modify-write
+// that loses no concurrent change: it reads the list and its ETag, writes
+// with If-Match, and starts again when the gateway answers 412 (someone
+// else changed the sandbox in between).
+func addHosts(ctx context.Context, api *client.Client, id string, pats []string, allow bool) (*client.Sandbox, error) {
+	const tries = 20
+	for i := 0; ; i++ {
+		sb, etag, err := api.SandboxETag(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		set, base := api.SetDeniedHostsIfMatch, sb.Runtime.DeniedHosts
+		if allow {
+			set, base = api.SetAllowedHostsIfMatch, sb.Policy.AllowedHosts
+		}
+		out, err := set(ctx, id, appendNew(slices.Clone(base), pats), etag)
+		if !client.IsStale(err) || i == tries-1 {
+			return out, err
+		}
 	}
 }
 

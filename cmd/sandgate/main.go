@@ -22,6 +22,8 @@ Usage:
   sandgate test [-config FILE] [-run REGEXP] [-v] [PATH ...]
                                  run the policy tests (*_test.lua) in PATHs (default ./scripts)
   sandgate ctl COMMAND ...       drive a running gateway (see "sandgate ctl --help")
+  sandgate state reseal -config FILE -new-key FILE
+                                 re-seal every stored CA key under a new seal key file
   sandgate version               print the version
 
 Run "sandgate COMMAND --help" for a command's flags.
@@ -45,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return testCmd(args[1:], stdout, stderr)
 	case "ctl":
 		return ctlCmd(args[1:], stdout, stderr)
+	case "state":
+		return stateCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sandgate %s\n", version)
 		return 0

@@ -20,6 +20,7 @@ import (
 	"github.com/sandgate/sandgate/policy"
 	"github.com/sandgate/sandgate/proxy"
 	"github.com/sandgate/sandgate/sandbox"
+	"github.com/sandgate/sandgate/state"
 )
 
 func serveCmd(args []string, stdout, stderr io.Writer) int {
@@ -74,6 +75,8 @@ type gateway struct {
 	srv     *proxy.Server
 	api     *admin.API
 	obs     *observers
+	state   *stateParts
+	fleet   *fleet // nil unless the state store is shared (etcd)
 	closers []func()
 	proxyLn net.Listener
 	adminLn net.Listener
@@ -114,7 +117,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	g.obs = obs
 	g.closers = append(g.closers, obs.close)
-	g.reg.NewCA = obs.newCA
+	g.reg.NewCA, g.reg.RestoreCA, g.reg.Logger = obs.newCA, obs.restoreCA, log
+	if err := g.openState(ctx); err != nil {
+		return nil, err
+	}
 	g.srv = proxy.New(proxyOptions(cfg, proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
 		Transport: transport, Guard: guard, Logger: log, Observe: obs.observe,
 		AuditOK: obs.auditOK, OnAuthFailure: obs.metrics.AuthFailure, OnRefused: obs.metrics.Refused}))
@@ -133,7 +139,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return nil, fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
 	guard.Self = listenAddrs(g.proxyLn, g.transLn, g.adminLn)
-	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: scriptsAdapter{g.eng},
+	g.api = admin.New(admin.Options{Token: token, Registry: g.reg, Scripts: g.scripts(),
 		Flush: flush, ProxyAddr: advertised(g.proxyLn.Addr().String()), ClassBindings: classBindings(cfg),
 		Status: func() map[string]any { return g.statusFields(backend.name) }, Logger: log,
 		Extra: obs.routes, OnReload: obs.metrics.Reload})
@@ -156,9 +162,44 @@ func proxyOptions(cfg *config.Config, o proxy.Options) proxy.Options {
 
 func (g *gateway) statusFields(backend string) map[string]any {
 	snap := g.eng.Snapshot()
-	return map[string]any{"version": version, "secrets_backend": backend,
+	out := map[string]any{"version": version, "secrets_backend": backend,
 		"scripts_sha256": snap.Hash(), "open_connections": g.srv.OpenConns(),
 		"proxy_addr": advertised(g.proxyLn.Addr().String())}
+	out["node"], out["state"] = nodeName(g.cfg), g.state.store.Health()
+	return out
+}
+
+// openState opens the state store and seal and restores every stored
+// sandbox; a seal that cannot open them stops the start.
+func (g *gateway) openState(ctx context.Context) error {
+	parts, err := openState(ctx, g.cfg, g.log, g.obs.metrics)
+	if err != nil {
+		return err
+	}
+	g.state = parts
+	g.closers = append(g.closers, parts.close)
+	g.reg.Store, g.reg.Seal = parts.store, parts.seal
+	start := time.Now()
+	stats, err := g.reg.Load(ctx)
+	if err != nil {
+		return err
+	}
+	g.log.Info("state loaded", "backend", g.cfg.State.Backend, "store", parts.store.Describe(),
+		"sandboxes", stats.Restored, "skipped", len(stats.Skipped), "took", time.Since(start).String())
+	if ss, ok := parts.store.(state.ScriptStore); ok {
+		g.fleet = &fleet{cfg: g.cfg, log: g.log, reg: g.reg, eng: g.eng, scripts: ss, metrics: g.obs.metrics}
+		return g.fleet.seedScripts(ctx)
+	}
+	return nil
+}
+
+// scripts is the admin API's view of the scripts: the engine and
+// scripts_dir, or in a fleet the shared set.
+func (g *gateway) scripts() admin.Scripts {
+	if g.fleet != nil {
+		return fleetScripts{scriptsAdapter{g.eng}, g.fleet}
+	}
+	return scriptsAdapter{g.eng}
 }
 
 // run serves until ctx ends, reloading scripts on SIGHUP.
@@ -177,6 +218,11 @@ func (g *gateway) run(ctx context.Context) error {
 			errc <- err
 		}
 	}()
+	if w, ok := g.state.store.(state.Watcher); ok && g.fleet != nil {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go g.fleet.follow(wctx, w)
+	}
 	g.log.Info("sandgate started", "proxy", g.proxyLn.Addr().String(), "admin", g.adminLn.Addr().String(), "version", version)
 	for {
 		select {

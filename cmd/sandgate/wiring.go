@@ -64,12 +64,7 @@ func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (sec
 	switch cfg.Secrets.Backend {
 	case "vault":
 		v := cfg.Secrets.Vault
-		vc := vault.Config{Address: v.Address, Namespace: v.Namespace, Token: v.Token, Mount: v.Mount,
-			Prefix: v.Prefix, CAFile: v.CAFile, Timeout: v.Timeout.Duration, Logger: log}
-		if v.AppRole != nil {
-			vc.AppRole = &vault.AppRole{RoleID: v.AppRole.RoleID, SecretIDFile: v.AppRole.SecretIDFile, Mount: v.AppRole.Mount}
-		}
-		st, err := vault.New(ctx, vc)
+		st, err := vault.New(ctx, vaultConfig(cfg, log))
 		if err != nil {
 			return nil, nil, secretsBackend{}, fmt.Errorf("secrets.vault: %w", err)
 		}
@@ -88,6 +83,18 @@ func openSecrets(ctx context.Context, cfg *config.Config, log *slog.Logger) (sec
 		cache := secrets.NewCache(st, 0, secrets.WithoutCollapse())
 		return cache, cache.Flush, secretsBackend{name: "file", close: func() { _ = st.Close() }}, nil
 	}
+}
+
+// vaultConfig is secrets.vault as the vault package takes it: the secrets
+// backend and the transit seal reach Vault the same way.
+func vaultConfig(cfg *config.Config, log *slog.Logger) vault.Config {
+	v := cfg.Secrets.Vault
+	vc := vault.Config{Address: v.Address, Namespace: v.Namespace, Token: v.Token, Mount: v.Mount,
+		Prefix: v.Prefix, CAFile: v.CAFile, Timeout: v.Timeout.Duration, Logger: log}
+	if v.AppRole != nil {
+		vc.AppRole = &vault.AppRole{RoleID: v.AppRole.RoleID, SecretIDFile: v.AppRole.SecretIDFile, Mount: v.AppRole.Mount}
+	}
+	return vc
 }
 
 // scriptsAdapter gives the admin API its view of the engine.

@@ -36,6 +36,10 @@ type Config struct {
 	// and keeps the token it gets alive. Token and VAULT_TOKEN are ignored.
 	AppRole *AppRole
 
+	// NoKV says the Store is not used to read secrets (it seals the state
+	// with Transit): New does not check that Mount is a KV engine.
+	NoKV bool
+
 	// Timeout bounds each request to Vault. Zero means 5s.
 	Timeout time.Duration
 

@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	case err != nil:
 		return nil, err
 	}
-	if !unreachable {
+	if !unreachable && !cfg.NoKV {
 		if err := s.checkMount(ctx, cfg.Mount); err != nil {
 			return nil, err
 		}

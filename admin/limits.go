@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sandgate/sandgate/engine/hostpat"
 	"github.com/sandgate/sandgate/policy"
 )
 
@@ -16,38 +15,15 @@ func (a *API) setTCPHosts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pats, err := patternList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	list, ok := hostList(w, r, true)
+	if !ok {
 		return
-	}
-	var list *hostpat.List
-	if pats != nil {
-		l, err := hostpat.ParseList(*pats)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		for _, p := range l {
-			if p.Port() == 0 {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("tcp_hosts pattern %q needs a port (host:port, e.g. github.com:22)", p))
-				return
-			}
-		}
-		list = &l
 	}
 	if !a.update(w, r, sb, func(o *policy.Overrides) error { o.TCPHosts = list; return nil }) {
 		return
 	}
-	a.log.Info("tcp-hosts set", "sandbox", sb.ID, "patterns", len(ptrList(list)))
+	a.log.Info("tcp-hosts set", "sandbox", sb.ID, "runtime_list", list != nil)
 	writeSandbox(w, sb)
-}
-
-func ptrList(l *hostpat.List) hostpat.List {
-	if l == nil {
-		return nil
-	}
-	return *l
 }
 
 type rateLimitBody struct {

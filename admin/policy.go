@@ -146,19 +146,9 @@ func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
 	if !ok {
 		return
 	}
-	pats, err := patternList(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+	list, ok := hostList(w, r, false)
+	if !ok {
 		return
-	}
-	var list *hostpat.List
-	if pats != nil {
-		l, err := hostpat.ParseList(*pats)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		list = &l
 	}
 	ok = a.update(w, r, sb, func(o *policy.Overrides) error {
 		switch {
@@ -174,6 +164,32 @@ func (a *API) setHosts(w http.ResponseWriter, r *http.Request, allow bool) {
 	if ok {
 		writeSandbox(w, sb)
 	}
+}
+
+// hostList decodes a body that is a list of host patterns or null (nil);
+// with needPort, every pattern must end in a port. It answers a bad body
+// itself.
+func hostList(w http.ResponseWriter, r *http.Request, needPort bool) (*hostpat.List, bool) {
+	pats, err := patternList(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	if pats == nil {
+		return nil, true
+	}
+	l, err := hostpat.ParseList(*pats)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	for _, p := range l {
+		if needPort && p.Port() == 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("tcp_hosts pattern %q needs a port (host:port, e.g. github.com:22)", p))
+			return nil, false
+		}
+	}
+	return &l, true
 }
 
 // update changes the sandbox's runtime policy through the registry (the

@@ -295,40 +295,24 @@ func TestMalformedRequests(t *testing.T) {
 // cutShort is an upstream that promises 100000 bytes, sends 12 and hangs up.
 func cutShort(t *testing.T, tlsCfg *tls.Config, chunked bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	return serveTCP(t, func(c net.Conn) {
+		if tlsCfg != nil {
+			tc := tls.Server(c, tlsCfg)
+			if tc.Handshake() != nil {
 				return
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				if tlsCfg != nil {
-					tc := tls.Server(c, tlsCfg)
-					if tc.Handshake() != nil {
-						return
-					}
-					c = tc
-				}
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				if chunked {
-					fmt.Fprint(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nhello world!\r\n")
-				} else {
-					fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nhello world!")
-				}
-				time.Sleep(50 * time.Millisecond)
-			}(c)
+			c = tc
 		}
-	}()
-	return ln.Addr().String()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		if chunked {
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nc\r\nhello world!\r\n")
+		} else {
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nhello world!")
+		}
+		time.Sleep(50 * time.Millisecond)
+	})
 }
 
 // TestTruncatedUpstream: a response the upstream cuts short is cut short

@@ -17,8 +17,9 @@ import (
 	"time"
 )
 
-// tcpEcho is a raw TCP upstream that echoes lines.
-func tcpEcho(t *testing.T) string {
+// serveTCP accepts connections on 127.0.0.1 until the test ends and hands
+// each to handle in a goroutine of its own; it returns the address.
+func serveTCP(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,10 +32,15 @@ func tcpEcho(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, c) }()
+			go func() { defer c.Close(); handle(c) }()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// tcpEcho is a raw TCP upstream that echoes what it gets.
+func tcpEcho(t *testing.T) string {
+	return serveTCP(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
 const protoClasses = `  default:

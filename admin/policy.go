@@ -217,8 +217,15 @@ func (a *API) bound() map[string][]string {
 // bindings lists every binding in use, with its params: the classes' and
 // every sandbox's runtime ones.
 func (a *API) bindings() []engine.Binding {
-	out := slices.Clone(a.opts.ClassBindings)
-	for _, sb := range a.opts.Registry.List() {
+	return Bindings(a.opts.ClassBindings, a.opts.Registry)
+}
+
+// Bindings is classes (the config's bindings) followed by every sandbox's
+// runtime bindings, each named by where it is: what a script replacement
+// is checked against.
+func Bindings(classes []engine.Binding, reg *sandbox.Registry) []engine.Binding {
+	out := slices.Clone(classes)
+	for _, sb := range reg.List() {
 		o := sb.Overrides()
 		if o.Outbound != nil {
 			out = append(out, engine.Binding{Where: "sandbox " + sb.ID + " outbound",

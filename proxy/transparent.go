@@ -113,18 +113,31 @@ func (s *Server) transparentTCP(cc *clientConn, t *tunnel, start time.Time, rule
 		s.finish(rec)
 		return
 	}
-	up, err := s.opts.Guard.DialContext(context.Background(), "tcp", t.authority)
-	if err != nil {
-		rec.Decision, rec.Reason = "error", reasonUpstreamError
-		if isAddressError(err) {
-			rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
-		}
+	up, ok := s.dialRecorded(t, rec)
+	if !ok {
 		s.finish(rec)
 		return
 	}
 	rec.Decision, rec.Rule, rec.Status, rec.Upstream = "allow", rule, http.StatusOK, up.RemoteAddr().String()
 	rec.BytesUp, rec.BytesDown = joinEnds(connEnd(cc, nil), connEnd(up, nil), s.opts.TunnelIdleTimeout)
 	s.finish(rec)
+}
+
+// dialRecorded dials a transparent tunnel's target through the guard; a
+// failure is written into rec (a private_address deny, or upstream_error)
+// and logged.
+func (s *Server) dialRecorded(t *tunnel, rec *Record) (net.Conn, bool) {
+	up, err := s.opts.Guard.DialContext(context.Background(), "tcp", t.authority)
+	if err == nil {
+		return up, true
+	}
+	if isAddressError(err) {
+		rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
+		return nil, false
+	}
+	s.log.Warn("upstream failed", "request_id", rec.RequestID, "sandbox", t.sandbox.ID, "host", t.host, "err", err.Error())
+	rec.fail(reasonUpstreamError)
+	return nil, false
 }
 
 // transparentTLS terminates a redirected TLS connection with the sandbox's
@@ -186,12 +199,8 @@ func (s *Server) transparentPassThrough(cc *clientConn, br *bufio.Reader, sb *sa
 	if d.Action == policy.Deny {
 		return
 	}
-	up, err := s.opts.Guard.DialContext(context.Background(), "tcp", t.authority)
-	if err != nil {
-		rec.Decision, rec.Reason = "error", reasonUpstreamError
-		if isAddressError(err) {
-			rec.Decision, rec.Reason = "deny", policy.ReasonPrivate
-		}
+	up, ok := s.dialRecorded(t, rec)
+	if !ok {
 		return
 	}
 	if _, err := up.Write(seen.Bytes()); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sandgate/sandgate/admin"
 	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/engine"
 	"github.com/sandgate/sandgate/observe"
@@ -144,19 +145,5 @@ func (f *fleet) follow(ctx context.Context, w state.Watcher) {
 // bindings lists every binding in use, with its params: the classes'
 // and every sandbox's runtime ones.
 func bindings(cfg *config.Config, reg *sandbox.Registry) []engine.Binding {
-	out := classBindings(cfg)
-	for _, sb := range reg.List() {
-		o := sb.Overrides()
-		if o.Outbound != nil {
-			out = append(out, engine.Binding{Where: "sandbox " + sb.ID + " outbound",
-				Handler: o.Outbound.Handler, Params: o.Outbound.Params})
-		}
-		if o.ByHost != nil {
-			for _, e := range o.ByHost.Entries() {
-				out = append(out, engine.Binding{Where: "sandbox " + sb.ID + " outbound-by-host " + e.Pattern.String(),
-					Handler: e.Value.Handler, Params: e.Value.Params})
-			}
-		}
-	}
-	return out
+	return admin.Bindings(classBindings(cfg), reg)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 )
 
 // ErrSkip, returned by a CheckParams callback, passes over a binding it has
@@ -17,33 +16,31 @@ var ErrSkip = errors.New("config: skip this binding")
 // wrong with them, e.g. "params.header: required".
 func (c *Config) CheckParams(check func(handler string, params any) error) error {
 	var errs []error
-	names := make([]string, 0, len(c.Classes))
-	for n := range c.Classes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		cl := c.Classes[name]
-		key := "classes." + name
-		if cl.Outbound != nil {
-			errs = appendParamsError(errs, c.File, key+".outbound", cl.Outbound, check)
+	c.eachBinding(func(key string, b *Binding) {
+		err := check(b.Handler, JSONParams(b.Params))
+		if err != nil && !errors.Is(err, ErrSkip) {
+			errs = append(errs, &Error{File: c.File, Line: b.Line, Key: key, Msg: fmt.Sprintf("handler %s: %v", b.Handler, err)})
 		}
-		for _, pat := range sortedKeys(cl.OutboundByHost) {
-			errs = appendParamsError(errs, c.File, key+".outbound_by_host."+pat, cl.OutboundByHost[pat], check)
-		}
-	}
+	})
 	if len(errs) == 0 {
 		return nil
 	}
 	return joinErrors(errs)
 }
 
-func appendParamsError(errs []error, file, key string, b *Binding, check func(string, any) error) []error {
-	err := check(b.Handler, JSONParams(b.Params))
-	if err == nil || errors.Is(err, ErrSkip) {
-		return errs
+// eachBinding calls fn with every class binding and its dotted key, classes
+// and patterns in order, so errors come out in a stable order.
+func (c *Config) eachBinding(fn func(key string, b *Binding)) {
+	for _, name := range sortedKeys(c.Classes) {
+		cl := c.Classes[name]
+		key := "classes." + name
+		if cl.Outbound != nil {
+			fn(key+".outbound", cl.Outbound)
+		}
+		for _, pat := range sortedKeys(cl.OutboundByHost) {
+			fn(key+".outbound_by_host."+pat, cl.OutboundByHost[pat])
+		}
 	}
-	return append(errs, &Error{File: file, Line: b.Line, Key: key, Msg: fmt.Sprintf("handler %s: %v", b.Handler, err)})
 }
 
 // JSONParams returns a binding's params as encoding/json decodes them: a

@@ -284,30 +284,12 @@ func sortedKeys[V any](m map[string]V) []string {
 // compiled scripts (has reports whether a name exists).
 func (c *Config) CheckHandlers(has func(string) bool) error {
 	var errs []error
-	names := make([]string, 0, len(c.Classes))
-	for n := range c.Classes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		cl := c.Classes[name]
-		if cl.Outbound != nil && !has(cl.Outbound.Handler) {
-			errs = append(errs, &Error{File: c.File, Line: cl.Outbound.Line, Key: "classes." + name + ".outbound.handler",
-				Msg: fmt.Sprintf("unknown handler %q (no %s.lua in %s)", cl.Outbound.Handler, cl.Outbound.Handler, c.ScriptsDir)})
+	c.eachBinding(func(key string, b *Binding) {
+		if !has(b.Handler) {
+			errs = append(errs, &Error{File: c.File, Line: b.Line, Key: key + ".handler",
+				Msg: fmt.Sprintf("unknown handler %q (no %s.lua in %s)", b.Handler, b.Handler, c.ScriptsDir)})
 		}
-		pats := make([]string, 0, len(cl.OutboundByHost))
-		for p := range cl.OutboundByHost {
-			pats = append(pats, p)
-		}
-		sort.Strings(pats)
-		for _, p := range pats {
-			b := cl.OutboundByHost[p]
-			if !has(b.Handler) {
-				errs = append(errs, &Error{File: c.File, Line: b.Line, Key: "classes." + name + ".outbound_by_host." + p + ".handler",
-					Msg: fmt.Sprintf("unknown handler %q (no %s.lua in %s)", b.Handler, b.Handler, c.ScriptsDir)})
-			}
-		}
-	}
+	})
 	if len(errs) == 0 {
 		return nil
 	}

@@ -136,8 +136,12 @@ func renderBudget(w writer, r Results, sum map[[2]string]*Summary) {
 		if budget <= 0 {
 			verdict = "more than the machine has even for a proxy using no CPU at all"
 		}
-		w("- %s: %.0f req/s needs %s (sandgate used %s, Squid %s).\n", label, rate, verdict, num(sg.CPUReq),
-			num(val(sum[[2]string{bestSquid(sum, "keepalive"), "keepalive"}], true).CPUReq))
+		sq, okSq := sum[[2]string{bestSquid(sum, "keepalive"), "keepalive"}]
+		squid := "not run"
+		if okSq {
+			squid = num(sq.CPUReq)
+		}
+		w("- %s: %.0f req/s needs %s (sandgate used %s, Squid %s).\n", label, rate, verdict, num(sg.CPUReq), squid)
 	}
 	need("keep-alive ≥ 0.5x direct", "direct", 0.5)
 	need("keep-alive ≥ 20x mitmproxy", "mitmproxy", 20)

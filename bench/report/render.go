@@ -37,8 +37,11 @@ func render(in *inputs) string {
 		w("%s\n\n", strings.TrimSpace(in.Analysis))
 	}
 	for _, shape := range r.Settings.Shapes {
-		renderShape(w, r, sum, shape)
+		if shape == "keepalive" || shape == "newconn" {
+			renderShape(w, r, sum, shape)
+		}
 	}
+	renderNewer(w, r, sum)
 	renderRatios(w, r, sum)
 	renderMicro(w, in)
 	renderSandboxes(w, r.Sandboxes)
@@ -90,6 +93,20 @@ func renderTargets(w writer, in *inputs, sum map[[2]string]*Summary) {
 				}
 			}
 			w("\n")
+		}
+		w("\n")
+	}
+	if newer := newerChecks(r, sum); hasNewer(r) {
+		w("Targets of the HTTP/2, WebSocket, scrubbing and fairness shapes (sandgate with file secrets; their sections below):\n\n")
+		w("| target | measured | |\n|---|---:|---|\n")
+		for _, c := range newer {
+			w("| %s %s | %s | %s |\n", c.What, c.Target, c.Measured, c.Verdict)
+			switch {
+			case c.Missing:
+				missed = append(missed, fmt.Sprintf("%s: %s", c.What, c.Verdict))
+			case !c.Met:
+				missed = append(missed, fmt.Sprintf("%s: %s against %s", c.What, c.Measured, c.Target))
+			}
 		}
 		w("\n")
 	}

@@ -46,8 +46,8 @@ func render(in *inputs) string {
 	renderMicro(w, in)
 	renderSandboxes(w, r.Sandboxes)
 	if in.Profile != "" {
-		w("## CPU profile of sandgate under the keep-alive load\n\n")
-		w("Taken by bench/compare during one extra keep-alive round of sandgate (file secrets), not counted above.\n\n")
+		w("## CPU profiles of sandgate\n\n")
+		w("Taken by bench/compare during one extra keep-alive round of sandgate (file secrets) and, when the h2-16 shape ran, one extra round of it; neither is counted above.\n\n")
 		w("```\n%s\n```\n\n", strings.TrimSpace(in.Profile))
 	}
 	renderMachine(w, in)
@@ -373,14 +373,14 @@ func renderMethod(w writer, in *inputs) {
 	s := r.Settings
 	w("## How it was measured\n\n")
 	w("- Commands: `make bench` runs `bash bench/run.sh`, which runs the micro-benchmarks above, then (with `$tmp` the run's temporary directory, where it builds bench/compare and bench/loadgen)\n  `%s`,\n  then bench/report.\n", tmpDir.ReplaceAllString(r.Command, "$$tmp"))
-	w("- Scenario: the client (bench/loadgen, Go `net/http`) sends `GET %s://%s:<port>/echo` through each proxy with `CONNECT` and proxy credentials, verifying TLS against that proxy's CA. The proxy intercepts TLS, adds `X-Auth-Token: <secret>`, verifies the upstream (an ECDSA P-256 certificate from its own CA, HTTP/1.1, on 127.0.0.1) and forwards. The upstream's body is the header values it received; the generator checks it on every response, and a missing or different value is an error. Direct: no proxy, the client sets the header itself.\n", "https", s.Host)
-	w("- Rounds: %d per system and shape, systems alternating in the order %s; each round is a %s warm-up (not counted), then %s or %d requests, whichever ends first, at %d concurrent workers. The tables show medians over rounds.\n",
+	w("- Scenario (keep-alive and new connection; the other shapes say theirs in their sections): the client (bench/loadgen, Go `net/http`) sends `GET %s://%s:<port>/echo` through each proxy with `CONNECT` and proxy credentials, verifying TLS against that proxy's CA. The proxy intercepts TLS, adds `X-Auth-Token: <secret>`, verifies the upstream (an ECDSA P-256 certificate from its own CA, HTTP/1.1, on 127.0.0.1) and forwards. The upstream's body is the header values it received; the generator checks it on every response, and a missing or different value is an error. Direct: no proxy, the client sets the header itself.\n", "https", s.Host)
+	w("- Rounds: %d per system and shape (and per variant: scrubbed or not, alone or beside the flood), systems alternating in the order %s; each round is a %s warm-up (not counted), then %s or %d requests, whichever ends first, at %d concurrent workers. The tables show medians over rounds.\n",
 		s.Rounds, strings.Join(s.Order, ", "), s.Warmup, s.Duration, s.MaxRequests, s.Concurrency)
 	w("- Proxy CPU: utime+stime (+ reaped children) from /proc/<pid>/stat of the proxy and all its descendants (Squid's helpers), read when counting starts and when the last counted request ends, divided by the requests counted. For sandgate with Vault, Vault's own CPU is shown in brackets. Peak RSS: the sum of VmRSS over the same process tree, sampled every 100 ms during the round (warm-up included).\n")
 	w("- Everything shares one machine: the load generator, the upstream and the proxy run on the same %s cores, so the direct system is the limit of this machine, not of a network. Nothing is pinned to a core.\n", r.Machine["cores"])
 	w("- Each proxy logs one line per request to a file (sandgate's audit log, Squid's access.log, mitmdump's flow log), as deployed.\n")
 	w("- The machine's busy share comes from /proc/stat; \"processes outside the benchmark\" is that busy time less the CPU of the proxy, Vault, the load generator and bench/compare (which serves the upstream).\n")
-	w("- A shorter run: `BENCH_ROUNDS=1 BENCH_DURATION=3s BENCH_SYSTEMS=direct,sandgate-file make bench` (also BENCH_CONCURRENCY, BENCH_SANDBOXES, BENCH_PROFILE=0). `go test ./bench` runs the smoke test: a few hundred requests through the real binary, checked, never timed.\n\n")
+	w("- A shorter run: `BENCH_ROUNDS=1 BENCH_DURATION=3s BENCH_SYSTEMS=direct,sandgate-file make bench` (also BENCH_SHAPES, BENCH_CONCURRENCY, BENCH_SANDBOXES, BENCH_PROFILE=0, BENCH_MICRO=0). `go test ./bench` runs the smoke test: a few hundred requests through the real binary in every shape's client, checked, never timed.\n\n")
 	w("Systems:\n\n")
 	for _, sys := range r.Systems {
 		w("- **%s** (%s): %s\n", sys.Name, sys.Version, strings.Join(sys.Notes, "; "))

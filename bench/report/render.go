@@ -306,6 +306,10 @@ func pairedRatios(rounds []Round, a, b, shape string) string {
 
 func renderMicro(w writer, in *inputs) {
 	w("## Micro-benchmarks\n\n")
+	if len(in.Micro) == 0 {
+		w("Not run (BENCH_MICRO=0).\n\n")
+		return
+	}
 	w("Medians of `-count` runs. Command: `%s`\n\n", in.MicroCmd)
 	w("| package | benchmark | time/op | B/op | allocs/op | runs |\n|---|---|---:|---:|---:|---:|\n")
 	for _, b := range in.Micro {

@@ -74,7 +74,14 @@ func scrubCheck(r Results, sum map[[2]string]*Summary) Check {
 	if ok {
 		ratio = sc.CPUMB / no.CPUMB
 	}
-	return below(what, ratio, 1.2, "x", true, ok)
+	c := below(what, ratio, 1.2, "x", true, ok)
+	if ok1 && (sc.Errors > 0 || sc.WarmupErrors > 0 || len(sc.Failures) > 0) {
+		// A value that came through (or a body that was not the upstream's)
+		// fails the shape, whatever the CPU.
+		c.Met, c.Verdict = false, fmt.Sprintf("**FAILED** (%d of %d scrubbed responses wrong, %d in warm-ups: see the scrubbing section)",
+			sc.Errors, sc.Requests, sc.WarmupErrors)
+	}
+	return c
 }
 
 // scrubActive says whether sandgate scrubbed in this run: the binary holds

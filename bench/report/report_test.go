@@ -83,4 +83,8 @@ func TestNewerChecks(t *testing.T) {
 	if c := newerChecks(r, summarize(r.Rounds))[1]; !c.Met || c.Measured != "1.10x" {
 		t.Errorf("scrub with scrubbing: got met=%v at %s, want met at 1.10x", c.Met, c.Measured)
 	}
+	r.Rounds[3].Load.OK, r.Rounds[3].Load.Errors = 999, 1 // a value came through once
+	if c := newerChecks(r, summarize(r.Rounds))[1]; c.Met || !strings.Contains(c.Verdict, "FAILED") {
+		t.Errorf("scrub letting a value through: got met=%v %q, want FAILED", c.Met, c.Verdict)
+	}
 }

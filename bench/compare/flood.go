@@ -68,6 +68,17 @@ func (f *flood) wait(failure *string) *load.Result {
 	return &f.res
 }
 
+// stop ends the flood at once (the measured load could not run); nil: no
+// flood.
+func (f *flood) stop() {
+	if f == nil {
+		return
+	}
+	_ = f.cmd.Process.Kill()
+	<-f.done
+	_ = f.cmd.Wait()
+}
+
 // ownCPU is the flooding load generator's CPU time; 0 without a flood.
 func (f *flood) ownCPU() time.Duration {
 	if f == nil {

@@ -57,7 +57,7 @@ func main() {
 	flag.DurationVar(&b.warmup, "warmup", time.Second, "warm-up of each round (not counted)")
 	flag.DurationVar(&b.duration, "d", 8*time.Second, "time bound of each round")
 	flag.StringVar(&b.host, "host", "localhost", "host in the target URL: localhost (Squid's client-first bump needs a name) or 127.0.0.1")
-	flag.StringVar(&b.profileDir, "profile", "", "directory for a CPU profile of sandgate (file) in one extra keep-alive round")
+	flag.StringVar(&b.profileDir, "profile", "", "directory for CPU profiles of sandgate (file) in one extra keep-alive round and, if h2-16 runs, one of it")
 	shapes := flag.String("shapes", strings.Join(allShapes, ","), "shapes to run")
 	only := flag.String("systems", "direct,sandgate-file,sandgate-vault,mitmproxy,squid-stare,squid-bump", "systems to run, in round order")
 	flag.Parse()

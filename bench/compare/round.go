@@ -72,6 +72,7 @@ func (b *bench) measure(ctx context.Context, l leg, bd bounds, r Round) Round {
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
+		fl.stop()
 		r.Failure = err.Error()
 		return r
 	}
@@ -80,6 +81,10 @@ func (b *bench) measure(ctx context.Context, l leg, bd bounds, r Round) Round {
 		sampler = proc.Sample(sys.PID, 100*time.Millisecond)
 	}
 	if err := cmd.Start(); err != nil {
+		fl.stop()
+		if sampler != nil {
+			sampler.Stop()
+		}
 		r.Failure = err.Error()
 		return r
 	}

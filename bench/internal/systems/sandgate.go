@@ -138,8 +138,8 @@ func writeSandgateFiles(o SandgateOptions) error {
 		return err
 	}
 	if o.Vault != nil {
-		for path, fields := range secrets {
-			if err := o.Vault.Put("sandgate/"+path, fields); err != nil {
+		for p, fields := range secrets {
+			if err := o.Vault.Put("sandgate/"+p, fields); err != nil {
 				return err
 			}
 		}

@@ -101,7 +101,8 @@ func sandbox(t *testing.T, g *systems.Sandgate, id string, b systems.Binding) *s
 
 // TestSmokeCatchesUnscrubbedValue proves the scrub shape's check is real:
 // the body sent directly, values and all, fails on every response where
-// every value must come redacted, and passes where they must come intact.
+// every value must come redacted and passes where they must come intact;
+// the same body served as a scrubber would send it does the opposite.
 func TestSmokeCatchesUnscrubbedValue(t *testing.T) {
 	blob, err := upstream.NewBlob([]string{"smoke-value-000000", "smoke-value-111111", "smoke-value-222222"}, 1_000_000)
 	if err != nil {
@@ -111,23 +112,36 @@ func TestSmokeCatchesUnscrubbedValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := startWith(t, ca, upstream.Options{Header: systems.Header, Blob: blob})
+	asSent := startWith(t, ca, upstream.Options{Header: systems.Header, Blob: blob})
+	scrubbed := startWith(t, ca, upstream.Options{Header: systems.Header,
+		Blob: &upstream.Blob{Body: blob.Redacted, Values: []string{load.Redaction}}})
 	for _, tc := range []struct {
-		expect string
-		ok     int
-	}{{load.ExpectRedacted, 0}, {load.ExpectIntact, 3}} {
-		res, err := load.Run(context.Background(), load.Config{Mode: load.ModeBlob, URL: srv.Origin() + "/blob", RootCAs: ca.Pool(),
-			Blob: blob.Check(tc.expect), Concurrency: 1, KeepAlive: true, MaxRequests: 3, Duration: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Requests != 3 || res.OK != tc.ok {
-			t.Errorf("expect %s: got %d of %d ok (%v), want %d", tc.expect, res.OK, res.Requests, res.ErrorSamples, tc.ok)
-		}
-		for _, s := range res.ErrorSamples {
-			if strings.Contains(s, "smoke-value") {
-				t.Errorf("an error shows a secret value: %s", s)
+		name     string
+		srv      *upstream.Server
+		expect   string
+		ok       int
+		redacted int
+	}{
+		{"as sent, redacted wanted", asSent, load.ExpectRedacted, 0, 0},
+		{"as sent, intact wanted", asSent, load.ExpectIntact, 3, 0},
+		{"scrubbed, redacted wanted", scrubbed, load.ExpectRedacted, 3, 3},
+		{"scrubbed, intact wanted", scrubbed, load.ExpectIntact, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := load.Run(context.Background(), load.Config{Mode: load.ModeBlob, URL: tc.srv.Origin() + "/blob", RootCAs: ca.Pool(),
+				Blob: blob.Check(tc.expect), Concurrency: 1, KeepAlive: true, MaxRequests: 3, Duration: time.Minute})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
+			if res.Requests != 3 || res.OK != tc.ok || res.Redacted != tc.redacted {
+				t.Errorf("got %d of %d ok, %d redacted (%v), want %d ok, %d redacted", res.OK, res.Requests, res.Redacted,
+					res.ErrorSamples, tc.ok, tc.redacted)
+			}
+			for _, s := range res.ErrorSamples {
+				if strings.Contains(s, "smoke-value") {
+					t.Errorf("an error shows a secret value: %s", s)
+				}
+			}
+		})
 	}
 }

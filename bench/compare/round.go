@@ -158,6 +158,9 @@ func (b *bench) loadArgs(l leg, bd bounds) []string {
 	if l.interval > 0 {
 		args = append(args, "-interval", l.interval.String())
 	}
+	if l.expect != "" {
+		args = append(args, "-expect", l.expect)
+	}
 	if l.sys.Proxy != nil {
 		args = append(args, "-proxy", l.sys.Proxy.String())
 	}

@@ -54,6 +54,7 @@ type leg struct {
 	conc      int
 	keepAlive bool
 	interval  time.Duration
+	expect    string          // what a blob's values must come as (loadgen -expect)
 	extra     []string        // more loadgen flags
 	flood     *systems.System // the sandbox flooding the gateway meanwhile; nil: none
 }
@@ -94,13 +95,13 @@ func (b *bench) legsOf(e *env, s *systems.System, shape string) []leg {
 		base.extra = []string{"-msg-size", strconv.Itoa(wsMsgSize)}
 		return []leg{base}
 	case shape == shapeScrub && s.Key == "sandgate-file":
-		expect := load.ExpectAny
-		if b.scrubLinked {
+		expect := load.ExpectAny // each body whole, scrubbed or not, until scrubbing shows
+		if b.scrubOn {
 			expect = load.ExpectRedacted
 		}
 		blob := func(sys *systems.System, variant, expect string) leg {
 			return leg{sys: sys, variant: variant, mode: load.ModeBlob, url: b.target.BlobURL, conc: scrubConc, keepAlive: true,
-				extra: []string{"-blob-values", b.target.BlobValues, "-blob-size", strconv.Itoa(blobSize), "-expect", expect}}
+				expect: expect, extra: []string{"-blob-values", b.target.BlobValues, "-blob-size", strconv.Itoa(blobSize)}}
 		}
 		return []leg{blob(e.sandboxes[variantNone], variantNone, load.ExpectIntact), blob(e.sandboxes[variantSecrets], variantSecrets, expect)}
 	case shape == shapeFair && s.Key == "sandgate-file":

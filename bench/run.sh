@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make bench: the micro-benchmarks, the end-to-end comparison (direct,
-# sandgate with file and Vault secrets, mitmproxy, Squid) and a CPU profile
+# sandgate with file and Vault secrets, mitmproxy, Squid; HTTP/2, WebSocket,
+# scrubbing and fairness shapes on direct and sandgate) and CPU profiles
 # of sandgate under load; writes bench/results/ and BENCHMARKS.md.
-# About 12 minutes on 2 cores. Settings (environment):
+# About 20 minutes on 2 cores. Settings (environment):
 #   BENCH_ROUNDS (5: whole runs on a shared machine differ by 10% and more), BENCH_DURATION (8s), BENCH_CONCURRENCY (16),
-#   BENCH_SANDBOXES (10000), BENCH_SYSTEMS (all), BENCH_PROFILE (1)
+#   BENCH_SANDBOXES (10000), BENCH_SYSTEMS (all), BENCH_SHAPES (all: keepalive,newconn,h2-16,h2-100,ws,scrub,fair),
+#   BENCH_PROFILE (1), BENCH_MICRO (1; 0 skips the micro-benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -15,7 +17,9 @@ DURATION=${BENCH_DURATION:-8s}
 CONC=${BENCH_CONCURRENCY:-16}
 SANDBOXES=${BENCH_SANDBOXES:-10000}
 SYSTEMS=${BENCH_SYSTEMS:-direct,sandgate-file,sandgate-vault,mitmproxy,squid-stare,squid-bump}
+SHAPES=${BENCH_SHAPES:-keepalive,newconn,h2-16,h2-100,ws,scrub,fair}
 PROFILE=${BENCH_PROFILE:-1}
+MICRO=${BENCH_MICRO:-1}
 
 # What the comparison runs: mitmproxy, and a Squid built with OpenSSL (the
 # plain squid package cannot bump TLS).
@@ -37,34 +41,51 @@ $GO build -o "$tmp/loadgen" ./bench/loadgen
 $GO build -o "$tmp/compare" ./bench/compare
 $GO build -o "$tmp/report" ./bench/report
 
-echo "bench: micro-benchmarks"
 micro=(-run '^$' -bench '^(BenchmarkHandlerCall|BenchmarkListMatch100|BenchmarkNew|BenchmarkLeafMint|BenchmarkLeafCached)$'
 	-benchmem -count 3 ./engine ./engine/hostpat ./ca)
-$GO test "${micro[@]}" | tee "$OUT/micro.txt"
-# The shipped inject_header handler with 1 to 32 calls in flight (each
-# holding its Lua state through a simulated fetch): B/op shows whether Lua
-# states are reused under concurrency. Its time/op is wall time, mostly sleep.
-SANDGATE_BIN=$(realpath "$BIN") $GO test -run '^$' -bench '^BenchmarkHandlerInFlight$' -benchmem -count 1 ./bench | tee -a "$OUT/micro.txt"
+if [[ $MICRO == 1 ]]; then
+	echo "bench: micro-benchmarks"
+	$GO test "${micro[@]}" | tee "$OUT/micro.txt"
+	# The shipped inject_header handler with 1 to 32 calls in flight (each
+	# holding its Lua state through a simulated fetch): B/op shows whether Lua
+	# states are reused under concurrency. Its time/op is wall time, mostly sleep.
+	SANDGATE_BIN=$(realpath "$BIN") $GO test -run '^$' -bench '^BenchmarkHandlerInFlight$' -benchmem -count 1 ./bench | tee -a "$OUT/micro.txt"
+else
+	echo "bench: micro-benchmarks skipped (BENCH_MICRO=0)"
+	: >"$OUT/micro.txt"
+fi
 
-echo "bench: end to end ($ROUNDS rounds x $DURATION per system and shape)"
+echo "bench: end to end ($ROUNDS rounds x $DURATION per system and shape; shapes $SHAPES)"
 profile_dir=
 if [[ $PROFILE == 1 ]]; then profile_dir="$tmp/profile"; mkdir -p "$profile_dir"; fi
 timeout 40m "$tmp/compare" -sandgate "$BIN" -loadgen "$tmp/loadgen" -scripts scripts -out "$OUT/results.json" \
-	-rounds "$ROUNDS" -d "$DURATION" -c "$CONC" -sandboxes "$SANDBOXES" -systems "$SYSTEMS" \
+	-rounds "$ROUNDS" -d "$DURATION" -c "$CONC" -sandboxes "$SANDBOXES" -systems "$SYSTEMS" -shapes "$SHAPES" \
 	${profile_dir:+-profile "$profile_dir"} 2>&1 | tee "$OUT/compare.log"
 
+# The top of each profile compare took: under the keep-alive load (cpu.pprof
+# or perf.data) and, when h2-16 ran, under it (cpu-h2-16.pprof, perf-h2-16.data).
+profile_top() { # file suffix, what the load was
+	local pprof=$profile_dir/cpu$1.pprof perf=$profile_dir/perf$1.data
+	if [[ -s $pprof ]]; then
+		echo "go tool pprof -top (flat), sandgate under $2"
+		$GO tool pprof -top -nodecount=30 "$BIN" "$pprof" 2>/dev/null
+		echo; echo "go tool pprof -top -cum, sandgate under $2"
+		$GO tool pprof -top -cum -nodecount=30 "$BIN" "$pprof" 2>/dev/null
+	elif [[ -s $perf ]]; then
+		echo "perf report (self), sandgate under $2 (no /debug/pprof on the admin API)"
+		perf report -i "$perf" --stdio --no-children --sort symbol -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45
+		echo; echo "perf report (with children: inclusive), sandgate under $2"
+		perf report -i "$perf" --stdio --children --sort symbol -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45
+	fi
+}
 top="$OUT/profile-top.txt"
 rm -f "$top"
-if [[ -s $profile_dir/cpu.pprof ]]; then
-	{ echo "go tool pprof -top (flat), sandgate under keep-alive load"
-	  $GO tool pprof -top -nodecount=30 "$BIN" "$profile_dir/cpu.pprof" 2>/dev/null
-	  echo; echo "go tool pprof -top -cum"
-	  $GO tool pprof -top -cum -nodecount=30 "$BIN" "$profile_dir/cpu.pprof" 2>/dev/null; } >"$top"
-elif [[ -s $profile_dir/perf.data ]]; then
-	{ echo "perf report (self), sandgate under keep-alive load (no /debug/pprof on the admin API)"
-	  perf report -i "$profile_dir/perf.data" --stdio --no-children --sort symbol -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45
-	  echo; echo "perf report (with children: inclusive)"
-	  perf report -i "$profile_dir/perf.data" --stdio --children --sort symbol -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -45; } >"$top"
+if [[ -n $profile_dir ]]; then
+	{ profile_top "" "the keep-alive load"
+	  if [[ -s $profile_dir/cpu-h2-16.pprof || -s $profile_dir/perf-h2-16.data ]]; then
+		echo; echo; profile_top -h2-16 "the HTTP/2 load (16 streams on one connection)"
+	  fi; } >"$top"
+	[[ -s $top ]] || rm -f "$top"
 fi
 
 "$tmp/report" -results "$OUT/results.json" -micro "$OUT/micro.txt" -analysis bench/analysis.md ${profile_dir:+-profile "$top"} \

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/x509"
-	"errors"
 	"os"
 	"os/exec"
 	"runtime"
@@ -75,12 +73,3 @@ func versionOf(prog string, args ...string) string {
 func goVersion() string { return runtime.Version() }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// upstreamPool is a pool of the PEM certificates in pem.
-func upstreamPool(pem []byte) (*x509.CertPool, error) {
-	p := x509.NewCertPool()
-	if !p.AppendCertsFromPEM(pem) {
-		return nil, errors.New("no PEM certificate in the CA file")
-	}
-	return p, nil
-}

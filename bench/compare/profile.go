@@ -14,12 +14,12 @@ import (
 	"github.com/sandgate/sandgate/bench/internal/systems"
 )
 
-// profileRound runs one more keep-alive round of sys (not counted in the
-// results) while taking a CPU profile of it: from the admin API's
-// /debug/pprof/profile when the gateway has it (written to dir/cpu.pprof),
-// otherwise with `perf record` (dir/perf.data). It returns the file and
-// which kind it is.
-func (b *bench) profileRound(ctx context.Context, sys *systems.System, dir string) (file, kind string, err error) {
+// profileRound runs one more round of l (not counted in the results) while
+// taking a CPU profile of its system: from the admin API's
+// /debug/pprof/profile when the gateway has it (written to
+// dir/cpu<suffix>.pprof), otherwise with `perf record`
+// (dir/perf<suffix>.data). It returns the file and which kind it is.
+func (b *bench) profileRound(ctx context.Context, l leg, shape, dir, suffix string) (file, kind string, err error) {
 	seconds := max(1, int((b.duration-time.Second)/time.Second))
 	type got struct {
 		file, kind string
@@ -33,18 +33,18 @@ func (b *bench) profileRound(ctx context.Context, sys *systems.System, dir strin
 			done <- got{err: ctx.Err()}
 			return
 		}
-		f, k, err := takeProfile(ctx, sys, dir, seconds)
+		f, k, err := takeProfile(ctx, l.sys, dir, suffix, seconds)
 		done <- got{f, k, err}
 	}()
-	r := b.runRound(ctx, sys, "keepalive", 0)
+	r := b.runRound(ctx, l, shape, 0)
 	logRound(r)
 	g := <-done
 	return g.file, g.kind, g.err
 }
 
-func takeProfile(ctx context.Context, sys *systems.System, dir string, seconds int) (string, string, error) {
+func takeProfile(ctx context.Context, sys *systems.System, dir, suffix string, seconds int) (string, string, error) {
 	if sys.Admin != "" {
-		file := filepath.Join(dir, "cpu.pprof")
+		file := filepath.Join(dir, "cpu"+suffix+".pprof")
 		err := fetchPprof(ctx, sys, seconds, file)
 		if err == nil {
 			return file, "pprof", nil
@@ -55,7 +55,7 @@ func takeProfile(ctx context.Context, sys *systems.System, dir string, seconds i
 	if err != nil {
 		return "", "", fmt.Errorf("no /debug/pprof on the admin API and no perf: %w", err)
 	}
-	file := filepath.Join(dir, "perf.data")
+	file := filepath.Join(dir, "perf"+suffix+".data")
 	out, err := exec.CommandContext(ctx, perf, "record", "-F", "997", "-g", "-p", strconv.Itoa(sys.PID), "-o", file,
 		"--", "sleep", strconv.Itoa(seconds)).CombinedOutput()
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/sandgate/sandgate/bench/internal/load"
@@ -18,9 +17,14 @@ import (
 // env is what setUp started.
 type env struct {
 	upstream *upstream.Server
+	h2       *upstream.Server // offering HTTP/2 too; nil unless an h2 shape runs
 	vault    *systems.Vault
 	systems  []*systems.System
-	stopped  bool
+	// gateway is sandgate-file's process, sandboxes the other sandboxes on
+	// it that the scrub and fair shapes load, by variant.
+	gateway   *systems.Sandgate
+	sandboxes map[string]*systems.System
+	stopped   bool
 }
 
 func (e *env) stop() {
@@ -37,6 +41,9 @@ func (e *env) stop() {
 	if e.upstream != nil {
 		e.upstream.Close()
 	}
+	if e.h2 != nil {
+		e.h2.Close()
+	}
 }
 
 // setUp starts the upstream and the chosen systems, in round order.
@@ -50,16 +57,20 @@ func (b *bench) setUp() (*env, error) {
 	if err := os.WriteFile(caFile, ca.PEM, 0o644); err != nil {
 		return e, err
 	}
-	if e.upstream, err = upstream.Start(ca, systems.Header); err != nil {
+	if err := b.startUpstreams(e, ca); err != nil {
 		return e, err
 	}
-	b.target = target{URL: strings.Replace(e.upstream.URL, "127.0.0.1", b.host, 1), Secret: "bench-" + randHex(16), AuxPID: map[string]int{}}
 	for _, key := range b.only {
 		s, err := b.start(e, key, caFile)
 		if err != nil {
 			return e, fmt.Errorf("starting %s: %w", key, err)
 		}
 		e.systems = append(e.systems, s)
+	}
+	if e.gateway != nil && needsSandboxes(b.shapes) {
+		if err := b.sideSandboxes(e); err != nil {
+			return e, err
+		}
 	}
 	return e, nil
 }
@@ -75,10 +86,11 @@ func (b *bench) start(e *env, key, caFile string) (*systems.System, error) {
 		return systems.Direct(caFile, secret), nil
 	case "sandgate-file":
 		g, err := systems.StartSandgate(systems.SandgateOptions{Bin: b.sandgateBin, Dir: dir, ScriptsFrom: b.scripts,
-			UpstreamCA: caFile, Secret: secret, Host: b.host})
+			UpstreamCA: caFile, Secret: secret, Host: b.host, Secrets: b.sideSecrets()})
 		if err != nil {
 			return nil, err
 		}
+		e.gateway = g
 		return g.System(key, "sandgate (file secrets)")
 	case "sandgate-vault":
 		if e.vault, err = systems.StartVault(b.vaultBin, dir); err != nil {
@@ -101,41 +113,64 @@ func (b *bench) start(e *env, key, caFile string) (*systems.System, error) {
 	return nil, fmt.Errorf("unknown system %q", key)
 }
 
-// preflight sends a few requests through every system in both shapes and
-// fails if any is not set up right, before the long rounds start.
-func (b *bench) preflight(ctx context.Context, list []*systems.System) error {
-	for _, s := range list {
-		for _, keepAlive := range []bool{true, false} {
-			cfg, err := b.loadConfig(s)
-			if err != nil {
+// preflight sends a few requests through every leg of every shape (and
+// the flooding sandbox) and fails if any is not set up right, before the
+// long rounds start. A scrubbed body in it turns the scrub shape's check on.
+func (b *bench) preflight(ctx context.Context, e *env) error {
+	for _, shape := range b.shapes {
+		legs := b.legs(e, shape)
+		if shape == shapeFair && e.sandboxes[variantFlood] != nil {
+			legs = append(legs, leg{sys: e.sandboxes[variantFlood], variant: variantFlood + " sandbox", mode: load.ModeEcho,
+				url: b.target.URL, keepAlive: true})
+		}
+		for _, l := range legs {
+			if l.flood != nil {
+				continue // the same load as without the flood
+			}
+			if err := b.check(ctx, l, shape); err != nil {
 				return err
 			}
-			cfg.KeepAlive, cfg.MaxRequests, cfg.Concurrency, cfg.Duration = keepAlive, 20, 2, 20*time.Second
-			res, err := load.Run(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			if res.Errors > 0 || res.WarmupErrors > 0 || res.OK == 0 {
-				return fmt.Errorf("preflight of %s (keep-alive %v): %d of %d requests failed: %v", s.Key, keepAlive,
-					res.Errors, res.Requests, res.ErrorSamples)
-			}
-			fmt.Fprintf(os.Stderr, "preflight %-15s keep-alive=%-5v ok: %s\n", s.Key, keepAlive, res.TLS)
 		}
 	}
 	return nil
 }
 
-func (b *bench) loadConfig(s *systems.System) (load.Config, error) {
-	pem, err := os.ReadFile(s.CAFile)
-	if err != nil {
-		return load.Config{}, err
+func (b *bench) check(ctx context.Context, l leg, shape string) error {
+	bd := bounds{duration: 30 * time.Second, n: 20, conc: 2}
+	if l.mode == load.ModeBlob {
+		// The set-up is right if each body comes whole, scrubbed or not: a
+		// value that comes through shows in the rounds, not here.
+		bd.n = 4
+		if l.variant == variantSecrets {
+			l.expect = load.ExpectAny
+		}
 	}
-	ca, err := upstreamPool(pem)
-	if err != nil {
-		return load.Config{}, fmt.Errorf("%s: %w", s.Key, err)
+	r := b.measure(ctx, l, bd, Round{System: l.sys.Key, Variant: l.variant})
+	res := r.Load
+	if r.Failure != "" || res.Errors > 0 || res.WarmupErrors > 0 || res.OK == 0 {
+		return fmt.Errorf("preflight of %s, %s: %d of %d requests failed: %s %v", shape, r.Key(),
+			res.Errors, res.Requests, r.Failure, res.ErrorSamples)
 	}
-	return load.Config{URL: b.target.URL, Proxy: s.Proxy, RootCAs: ca, Header: systems.Header, Send: s.Send,
-		Want: b.target.Secret, Timeout: 10 * time.Second}, nil
+	if l.variant == variantSecrets && res.Redacted > 0 {
+		b.scrubOn = true
+	}
+	if l.mode == load.ModeBlob && res.Redacted > 0 && res.Intact > 0 {
+		fmt.Fprintf(os.Stderr, "preflight %-9s %-23s: %d responses came scrubbed and %d not\n", shape, r.Key(), res.Redacted, res.Intact)
+	}
+	fmt.Fprintf(os.Stderr, "preflight %-9s %-23s ok: %s; %s%s\n", shape, r.Key(), res.TLS, res.Proto, preflightExtras(res))
+	return nil
+}
+
+func preflightExtras(res load.Result) string {
+	switch {
+	case res.UpstreamProto != "":
+		return fmt.Sprintf(", upstream %s, %d connection(s)", res.UpstreamProto, res.Conns)
+	case res.Redacted > 0:
+		return ", values redacted"
+	case res.Intact > 0:
+		return ", values intact"
+	}
+	return ""
 }
 
 func (b *bench) versions(e *env) map[string]string {

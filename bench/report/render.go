@@ -37,14 +37,17 @@ func render(in *inputs) string {
 		w("%s\n\n", strings.TrimSpace(in.Analysis))
 	}
 	for _, shape := range r.Settings.Shapes {
-		renderShape(w, r, sum, shape)
+		if shape == "keepalive" || shape == "newconn" {
+			renderShape(w, r, sum, shape)
+		}
 	}
+	renderNewer(w, r, sum)
 	renderRatios(w, r, sum)
 	renderMicro(w, in)
 	renderSandboxes(w, r.Sandboxes)
 	if in.Profile != "" {
-		w("## CPU profile of sandgate under the keep-alive load\n\n")
-		w("Taken by bench/compare during one extra keep-alive round of sandgate (file secrets), not counted above.\n\n")
+		w("## CPU profiles of sandgate\n\n")
+		w("Taken by bench/compare during one extra keep-alive round of sandgate (file secrets) and, when the h2-16 shape ran, one extra round of it; neither is counted above.\n\n")
 		w("```\n%s\n```\n\n", strings.TrimSpace(in.Profile))
 	}
 	renderMachine(w, in)
@@ -93,6 +96,20 @@ func renderTargets(w writer, in *inputs, sum map[[2]string]*Summary) {
 		}
 		w("\n")
 	}
+	if newer := newerChecks(r, sum); hasNewer(r) {
+		w("Targets of the HTTP/2, WebSocket, scrubbing and fairness shapes (sandgate with file secrets; their sections below):\n\n")
+		w("| target | measured | |\n|---|---:|---|\n")
+		for _, c := range newer {
+			w("| %s %s | %s | %s |\n", c.What, c.Target, c.Measured, c.Verdict)
+			switch {
+			case c.Missing:
+				missed = append(missed, fmt.Sprintf("%s: %s", c.What, c.Verdict))
+			case !c.Met:
+				missed = append(missed, fmt.Sprintf("%s: %s against %s", c.What, c.Measured, c.Target))
+			}
+		}
+		w("\n")
+	}
 	w("| target | measured | |\n|---|---:|---|\n")
 	for _, c := range microChecks(in.Micro, r.Sandboxes) {
 		w("| %s %s | %s | %s |\n", c.What, c.Target, c.Measured, c.Verdict)
@@ -136,8 +153,12 @@ func renderBudget(w writer, r Results, sum map[[2]string]*Summary) {
 		if budget <= 0 {
 			verdict = "more than the machine has even for a proxy using no CPU at all"
 		}
-		w("- %s: %.0f req/s needs %s (sandgate used %s, Squid %s).\n", label, rate, verdict, num(sg.CPUReq),
-			num(val(sum[[2]string{bestSquid(sum, "keepalive"), "keepalive"}], true).CPUReq))
+		sq, okSq := sum[[2]string{bestSquid(sum, "keepalive"), "keepalive"}]
+		squid := "not run"
+		if okSq {
+			squid = num(sq.CPUReq)
+		}
+		w("- %s: %.0f req/s needs %s (sandgate used %s, Squid %s).\n", label, rate, verdict, num(sg.CPUReq), squid)
 	}
 	need("keep-alive ≥ 0.5x direct", "direct", 0.5)
 	need("keep-alive ≥ 20x mitmproxy", "mitmproxy", 20)
@@ -285,6 +306,10 @@ func pairedRatios(rounds []Round, a, b, shape string) string {
 
 func renderMicro(w writer, in *inputs) {
 	w("## Micro-benchmarks\n\n")
+	if len(in.Micro) == 0 {
+		w("Not run (BENCH_MICRO=0).\n\n")
+		return
+	}
 	w("Medians of `-count` runs. Command: `%s`\n\n", in.MicroCmd)
 	w("| package | benchmark | time/op | B/op | allocs/op | runs |\n|---|---|---:|---:|---:|---:|\n")
 	for _, b := range in.Micro {
@@ -352,14 +377,14 @@ func renderMethod(w writer, in *inputs) {
 	s := r.Settings
 	w("## How it was measured\n\n")
 	w("- Commands: `make bench` runs `bash bench/run.sh`, which runs the micro-benchmarks above, then (with `$tmp` the run's temporary directory, where it builds bench/compare and bench/loadgen)\n  `%s`,\n  then bench/report.\n", tmpDir.ReplaceAllString(r.Command, "$$tmp"))
-	w("- Scenario: the client (bench/loadgen, Go `net/http`) sends `GET %s://%s:<port>/echo` through each proxy with `CONNECT` and proxy credentials, verifying TLS against that proxy's CA. The proxy intercepts TLS, adds `X-Auth-Token: <secret>`, verifies the upstream (an ECDSA P-256 certificate from its own CA, HTTP/1.1, on 127.0.0.1) and forwards. The upstream's body is the header values it received; the generator checks it on every response, and a missing or different value is an error. Direct: no proxy, the client sets the header itself.\n", "https", s.Host)
-	w("- Rounds: %d per system and shape, systems alternating in the order %s; each round is a %s warm-up (not counted), then %s or %d requests, whichever ends first, at %d concurrent workers. The tables show medians over rounds.\n",
+	w("- Scenario (keep-alive and new connection; the other shapes say theirs in their sections): the client (bench/loadgen, Go `net/http`) sends `GET %s://%s:<port>/echo` through each proxy with `CONNECT` and proxy credentials, verifying TLS against that proxy's CA. The proxy intercepts TLS, adds `X-Auth-Token: <secret>`, verifies the upstream (an ECDSA P-256 certificate from its own CA, HTTP/1.1, on 127.0.0.1) and forwards. The upstream's body is the header values it received; the generator checks it on every response, and a missing or different value is an error. Direct: no proxy, the client sets the header itself.\n", "https", s.Host)
+	w("- Rounds: %d per system and shape (and per variant: scrubbed or not, alone or beside the flood), systems alternating in the order %s; each round is a %s warm-up (not counted), then %s or %d requests, whichever ends first, at %d concurrent workers. The tables show medians over rounds.\n",
 		s.Rounds, strings.Join(s.Order, ", "), s.Warmup, s.Duration, s.MaxRequests, s.Concurrency)
 	w("- Proxy CPU: utime+stime (+ reaped children) from /proc/<pid>/stat of the proxy and all its descendants (Squid's helpers), read when counting starts and when the last counted request ends, divided by the requests counted. For sandgate with Vault, Vault's own CPU is shown in brackets. Peak RSS: the sum of VmRSS over the same process tree, sampled every 100 ms during the round (warm-up included).\n")
 	w("- Everything shares one machine: the load generator, the upstream and the proxy run on the same %s cores, so the direct system is the limit of this machine, not of a network. Nothing is pinned to a core.\n", r.Machine["cores"])
 	w("- Each proxy logs one line per request to a file (sandgate's audit log, Squid's access.log, mitmdump's flow log), as deployed.\n")
 	w("- The machine's busy share comes from /proc/stat; \"processes outside the benchmark\" is that busy time less the CPU of the proxy, Vault, the load generator and bench/compare (which serves the upstream).\n")
-	w("- A shorter run: `BENCH_ROUNDS=1 BENCH_DURATION=3s BENCH_SYSTEMS=direct,sandgate-file make bench` (also BENCH_CONCURRENCY, BENCH_SANDBOXES, BENCH_PROFILE=0). `go test ./bench` runs the smoke test: a few hundred requests through the real binary, checked, never timed.\n\n")
+	w("- A shorter run: `BENCH_ROUNDS=1 BENCH_DURATION=3s BENCH_SYSTEMS=direct,sandgate-file make bench` (also BENCH_SHAPES, BENCH_CONCURRENCY, BENCH_SANDBOXES, BENCH_PROFILE=0, BENCH_MICRO=0). `go test ./bench` runs the smoke test: a few hundred requests through the real binary in every shape's client, checked, never timed.\n\n")
 	w("Systems:\n\n")
 	for _, sys := range r.Systems {
 		w("- **%s** (%s): %s\n", sys.Name, sys.Version, strings.Join(sys.Notes, "; "))

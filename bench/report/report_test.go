@@ -51,3 +51,40 @@ func TestChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestNewerChecks(t *testing.T) {
+	round := func(shape, system, variant string, cpuMs, p99 float64, bytes int64) Round {
+		r := Round{Shape: shape, Round: 1, System: system, Variant: variant, CPUms: cpuMs, CPUReq: cpuMs / 1000}
+		r.Load.Requests, r.Load.OK, r.Load.Seconds, r.Load.P99, r.Load.Bytes = 1000, 1000, 1, p99, bytes
+		return r
+	}
+	r := Results{Settings: Settings{Shapes: []string{"keepalive", "h2-16", "scrub", "fair"}}, Rounds: []Round{
+		round("keepalive", "sandgate-file", "", 100, 4, 0),
+		round("h2-16", "sandgate-file", "", 120, 4, 0),
+		round("scrub", "sandgate-file", "none", 1000, 100, 100e6),
+		round("scrub", "sandgate-file", "secrets", 1100, 100, 100e6),
+		round("fair", "sandgate-file", "idle", 10, 2, 0),
+		round("fair", "sandgate-file", "flood", 10, 3, 0),
+	}}
+	cs := newerChecks(r, summarize(r.Rounds))
+	if len(cs) != 3 {
+		t.Fatalf("got %d checks, want 3 (h2-16, scrub, fair): %+v", len(cs), cs)
+	}
+	if cs[0].Met || !strings.Contains(cs[0].Target, "0.1 ms") {
+		t.Errorf("h2: got met=%v, target %q; want missed against keep-alive's 0.1 ms", cs[0].Met, cs[0].Target)
+	}
+	if !cs[1].Missing || !strings.Contains(cs[1].Verdict, "not judged") {
+		t.Errorf("scrub without scrubbing: got %q, want not judged", cs[1].Verdict)
+	}
+	if !cs[2].Met || cs[2].Measured != "1.50x" {
+		t.Errorf("fair: got met=%v at %s, want met at 1.50x", cs[2].Met, cs[2].Measured)
+	}
+	r.ScrubLinked = true
+	if c := newerChecks(r, summarize(r.Rounds))[1]; !c.Met || c.Measured != "1.10x" {
+		t.Errorf("scrub with scrubbing: got met=%v at %s, want met at 1.10x", c.Met, c.Measured)
+	}
+	r.Rounds[3].Load.OK, r.Rounds[3].Load.Errors = 999, 1 // a value came through once
+	if c := newerChecks(r, summarize(r.Rounds))[1]; c.Met || !strings.Contains(c.Verdict, "FAILED") {
+		t.Errorf("scrub letting a value through: got met=%v %q, want FAILED", c.Met, c.Verdict)
+	}
+}

@@ -18,13 +18,28 @@ type Summary struct {
 	TLS            string
 	Failures       []string
 	Samples        []string
+
+	// The newer shapes' figures: medians but for the counts.
+	MBps, CPUMB      float64 // body MB (10^6 bytes) per second; proxy CPU ms per MB
+	Cores            float64 // proxy CPU in cores while counting
+	Conns            int     // most connections a round's client opened
+	Proto, Upstream  string  // ALPN the client negotiated; protocol the upstream was spoken to in
+	Redacted, Intact int     // bodies whose values came as [redacted], as themselves
+	Flood            *FloodSummary
+}
+
+// FloodSummary is what the flooding sandbox's load measured.
+type FloodSummary struct {
+	RPS              float64
+	Requests, Errors int
+	Samples          []string
 }
 
 // summarize groups rounds by system and shape.
 func summarize(rounds []Round) map[[2]string]*Summary {
 	groups := map[[2]string][]Round{}
 	for _, r := range rounds {
-		k := [2]string{r.System, r.Shape}
+		k := [2]string{r.Key(), r.Shape}
 		groups[k] = append(groups[k], r)
 	}
 	out := map[[2]string]*Summary{}
@@ -54,7 +69,41 @@ func summarize(rounds []Round) map[[2]string]*Summary {
 		}
 		s.RPS, s.P50, s.P99 = median(rps), median(p50), median(p99)
 		s.CPUReq, s.SysReq, s.AuxCPU, s.LoadReq = median(cpu), median(sys), median(aux), median(load)
+		s.addNewer(rs)
 		out[k] = s
 	}
 	return out
+}
+
+// addNewer fills the figures of the newer shapes.
+func (s *Summary) addNewer(rs []Round) {
+	var mbps, cpumb, cores, frps []float64
+	for _, r := range rs {
+		l := r.Load
+		s.Conns = max(s.Conns, l.Conns)
+		s.Redacted += l.Redacted
+		s.Intact += l.Intact
+		if s.Proto == "" {
+			s.Proto, s.Upstream = l.Proto, l.UpstreamProto
+		}
+		if l.Seconds > 0 {
+			cores = append(cores, r.CPUms/1000/l.Seconds)
+		}
+		if mb := float64(l.Bytes) / 1e6; mb > 0 && l.Seconds > 0 {
+			mbps, cpumb = append(mbps, mb/l.Seconds), append(cpumb, r.CPUms/mb)
+		}
+		if f := r.Flood; f != nil {
+			if s.Flood == nil {
+				s.Flood = &FloodSummary{}
+			}
+			s.Flood.Requests += f.Requests
+			s.Flood.Errors += f.Errors
+			s.Flood.Samples = append(s.Flood.Samples, f.ErrorSamples...)
+			frps = append(frps, f.RPS)
+		}
+	}
+	s.MBps, s.CPUMB, s.Cores = median(mbps), median(cpumb), median(cores)
+	if s.Flood != nil {
+		s.Flood.RPS = median(frps)
+	}
 }

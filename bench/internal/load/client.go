@@ -10,12 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"time"
 )
 
-// maxBody bounds how much of a response body the client reads.
+// maxBody bounds how much of an echo response body the client reads.
 const maxBody = 64 << 10
 
 // MismatchError is a 200 response whose body does not show the expected
@@ -26,10 +25,12 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("load: upstream saw the header as %.120q, not the expected value", e.Got)
 }
 
-// client sends the run's requests.
+// client is the driver of ModeEcho and ModeBlob: HTTP/1.1 through
+// net/http, one client shared by every worker.
 type client struct {
 	cfg  Config
 	http *http.Client
+	dial *countingDialer
 	want string
 }
 
@@ -37,12 +38,10 @@ func newClient(cfg Config) (*client, error) {
 	if cfg.RootCAs == nil {
 		return nil, errors.New("load: RootCAs is nil: TLS is always verified")
 	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
+	timeout := cfg.timeout()
+	dial := newDialer(timeout)
 	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         dial.DialContext,
 		TLSClientConfig:     &tls.Config{RootCAs: cfg.RootCAs},
 		TLSHandshakeTimeout: timeout,
 		DisableKeepAlives:   !cfg.KeepAlive,
@@ -57,14 +56,23 @@ func newClient(cfg Config) (*client, error) {
 	}
 	hc := &http.Client{Transport: tr, Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &client{cfg: cfg, http: hc, want: Body(cfg.Want)}, nil
+	return &client{cfg: cfg, http: hc, dial: dial, want: Body(cfg.Want)}, nil
 }
 
-func (c *client) close() { c.http.CloseIdleConnections() }
+func (c *client) sender() sender {
+	if c.cfg.Mode == ModeBlob {
+		return &blobSender{c: c}
+	}
+	return echoSender{c}
+}
 
-// send makes one request and checks its response. It returns the TLS state
-// the client saw, so the run can say what it measured.
-func (c *client) send(ctx context.Context) (*tls.ConnectionState, error) {
+func (c *client) conns() int { return int(c.dial.n.Load()) }
+
+func (c *client) shutdown() { c.http.CloseIdleConnections() }
+
+// get sends a GET of the run's URL, with the header when the client sets it
+// itself, and fails on a status other than 200.
+func (c *client) get(ctx context.Context) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.cfg.URL, nil)
 	if err != nil {
 		return nil, err
@@ -76,25 +84,50 @@ func (c *client) send(ctx context.Context) (*tls.ConnectionState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 200))
+		res.Body.Close()
+		return nil, fmt.Errorf("load: status %d: %.200s", res.StatusCode, body)
+	}
+	return res, nil
+}
+
+// echoSender sends the echo request and checks its body.
+type echoSender struct{ c *client }
+
+func (s echoSender) send(ctx context.Context) (exchange, error) {
+	res, err := s.c.get(ctx)
+	if err != nil {
+		return exchange{}, err
+	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("load: reading the body: %w", err)
+		return exchange{}, fmt.Errorf("load: reading the body: %w", err)
 	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("load: status %d: %.200s", res.StatusCode, body)
+	if string(body) != s.c.want {
+		return exchange{}, &MismatchError{Got: string(body)}
 	}
-	if string(body) != c.want {
-		return nil, &MismatchError{Got: string(body)}
-	}
-	return res.TLS, nil
+	return exchange{tls: res.TLS, proto: negotiated(res.TLS)}, nil
 }
+
+func (echoSender) close() {}
 
 // Body is the body the echo upstream answers when it received want as the
 // only value of the header: the SHA-256 of each value on a line of its own.
 func Body(want string) string {
 	sum := sha256.Sum256([]byte(want))
 	return hex.EncodeToString(sum[:]) + "\n"
+}
+
+func negotiated(cs *tls.ConnectionState) string {
+	if cs == nil {
+		return ""
+	}
+	if cs.NegotiatedProtocol == "" {
+		return "http/1.1"
+	}
+	return cs.NegotiatedProtocol
 }
 
 // describeTLS names the TLS version, cipher suite, key exchange group and

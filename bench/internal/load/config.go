@@ -7,9 +7,27 @@ import (
 	"time"
 )
 
+// Modes of a run: what one exchange is.
+const (
+	// ModeEcho is an HTTP/1.1 GET of the echo upstream, checked for the
+	// injected header (the default).
+	ModeEcho = "echo"
+	// ModeH2 is the same GET as an HTTP/2 stream; every worker shares one
+	// connection, so Concurrency is the number of streams in flight on it.
+	ModeH2 = "h2"
+	// ModeWS is one WebSocket message of MsgSize bytes and its echo; each
+	// worker holds a connection of its own.
+	ModeWS = "ws"
+	// ModeBlob is a GET of the upstream's large body, checked whole against
+	// Blob.
+	ModeBlob = "blob"
+)
+
 // Config is one load run.
 type Config struct {
-	// URL is the target, an https URL of the echo upstream.
+	// Mode is what one exchange is (ModeEcho if empty).
+	Mode string
+	// URL is the target: an https URL of the upstream (wss for ModeWS).
 	URL string
 	// Proxy is the proxy with its credentials in the userinfo; nil sends
 	// requests directly.
@@ -22,21 +40,30 @@ type Config struct {
 	// Send, if not empty, is the value the client sets on Header itself (the
 	// direct system, where no proxy injects it).
 	Send string
-	// Want is the value the upstream must report for Header.
+	// Want is the value the upstream must report for Header (echo and h2;
+	// the WebSocket upstream refuses an upgrade without it).
 	Want string
-	// Concurrency is the number of workers, each with at most one request in
-	// flight (and, with KeepAlive, one connection).
+	// Concurrency is the number of workers, each with at most one exchange in
+	// flight (and, with KeepAlive or ModeWS, one connection).
 	Concurrency int
 	// KeepAlive reuses connections (and CONNECT tunnels); false opens a new
 	// connection, CONNECT and TLS handshake for every request.
 	KeepAlive bool
+	// Interval, if positive, paces each worker: it starts an exchange at most
+	// once per Interval (none is sent to catch up after a slow one). Zero:
+	// no pause.
+	Interval time.Duration
+	// MsgSize is the size of a WebSocket message (ModeWS; default 1024).
+	MsgSize int
+	// Blob is what ModeBlob checks every body against.
+	Blob *BlobCheck
 	// Warmup runs before the measurement; its requests are not counted.
 	Warmup time.Duration
 	// Duration bounds the measurement in time, MaxRequests in count (zero:
 	// no count bound, but Duration must be set).
 	Duration    time.Duration
 	MaxRequests int
-	// Timeout bounds one request (default 10s).
+	// Timeout bounds one exchange (default 10s).
 	Timeout time.Duration
 	// OnPhase, if not nil, is called with "measure" when counting starts and
 	// "done" when the last counted request has finished.
@@ -51,25 +78,21 @@ func (c *Config) check() error {
 		return errors.New("load: Concurrency must be at least 1")
 	case c.Duration <= 0 && c.MaxRequests <= 0:
 		return errors.New("load: set Duration or MaxRequests: a run must be bounded")
-	case c.Header == "" || c.Want == "":
+	case c.Mode == ModeBlob && c.Blob == nil:
+		return errors.New("load: ModeBlob needs Blob: every body is checked")
+	case (c.Mode == "" || c.Mode == ModeEcho || c.Mode == ModeH2) && (c.Header == "" || c.Want == ""):
 		return errors.New("load: Header and Want are required: every response is checked")
 	}
-	return nil
+	switch c.Mode {
+	case "", ModeEcho, ModeH2, ModeWS, ModeBlob:
+		return nil
+	}
+	return errors.New("load: unknown mode " + c.Mode)
 }
 
-// Result is what a run measured. Latencies are in milliseconds.
-type Result struct {
-	Requests     int      `json:"requests"` // counted requests, errors included
-	OK           int      `json:"ok"`       // 200 with the expected header value
-	Errors       int      `json:"errors"`   // Requests - OK
-	Mismatches   int      `json:"mismatches"`
-	Seconds      float64  `json:"seconds"`
-	RPS          float64  `json:"rps"`
-	P50          float64  `json:"p50_ms"`
-	P90          float64  `json:"p90_ms"`
-	P99          float64  `json:"p99_ms"`
-	Max          float64  `json:"max_ms"`
-	TLS          string   `json:"tls"`           // version, cipher suite and leaf key the client saw
-	WarmupErrors int      `json:"warmup_errors"` // failed requests of the warm-up (not counted above)
-	ErrorSamples []string `json:"error_samples,omitempty"`
+func (c *Config) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return 10 * time.Second
+	}
+	return c.Timeout
 }

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/tls"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,22 +20,26 @@ const maxSamples = 5
 // runner is one Run in progress.
 type runner struct {
 	cfg     Config
-	send    func(ctx context.Context) (*tls.ConnectionState, error)
+	drv     driver
 	phase   atomic.Int32
 	started atomic.Int64 // counted requests started
 
-	mu           sync.Mutex
-	samples      []string
-	warmupErrors int
-	tlsInfo      string
+	mu            sync.Mutex
+	samples       []string
+	warmupErrors  int
+	tlsInfo       string
+	proto         string
+	upstreamProto string
 }
 
 // worker is what one worker counted.
 type worker struct {
-	lat        []time.Duration
-	ok         int
-	mismatches int
-	sawTLS     bool
+	lat              []time.Duration
+	ok               int
+	mismatches       int
+	bytes            int64
+	redacted, intact int
+	sawTLS           bool
 }
 
 // Run sends requests as cfg says until its time or count bound (or ctx)
@@ -46,16 +49,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.check(); err != nil {
 		return Result{}, err
 	}
-	c, err := newClient(cfg)
+	d, err := newDriver(cfg)
 	if err != nil {
 		return Result{}, err
 	}
-	defer c.close()
-	r := &runner{cfg: cfg, send: c.send}
+	defer d.shutdown()
+	r := &runner{cfg: cfg, drv: d}
 	workers := make([]worker, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i := range workers {
-		wg.Go(func() { r.work(ctx, &workers[i]) })
+		wg.Go(func() {
+			s := d.sender()
+			defer s.close()
+			// Paced workers start spread over one interval, not in step.
+			r.work(ctx, s, &workers[i], time.Now().Add(cfg.Interval*time.Duration(i)/time.Duration(len(workers))))
+		})
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
@@ -97,9 +105,15 @@ func (r *runner) notify(phase string) {
 }
 
 // work sends one request at a time until the run stops or its count bound
-// is reached.
-func (r *runner) work(ctx context.Context, w *worker) {
+// is reached; if the run is paced, it starts its first request at next and
+// one per interval after that.
+func (r *runner) work(ctx context.Context, s sender, w *worker, next time.Time) {
 	for ctx.Err() == nil {
+		if r.cfg.Interval > 0 {
+			if !r.pause(ctx, &next) {
+				return
+			}
+		}
 		ph := r.phase.Load()
 		if ph == phaseStop {
 			return
@@ -108,7 +122,7 @@ func (r *runner) work(ctx context.Context, w *worker) {
 			return
 		}
 		t0 := time.Now()
-		info, err := r.send(ctx)
+		x, err := s.send(ctx)
 		d := time.Since(t0)
 		if ph != phaseMeasure {
 			if err != nil {
@@ -117,18 +131,46 @@ func (r *runner) work(ctx context.Context, w *worker) {
 			continue
 		}
 		w.lat = append(w.lat, d)
-		r.count(w, info, err)
+		r.count(w, x, err)
 	}
 }
 
-func (r *runner) count(w *worker, cs *tls.ConnectionState, err error) {
+// pause waits until next, on a schedule of one request per Interval; a
+// worker behind its schedule (after a slow request) starts at once and the
+// schedule restarts from then, so it never sends a burst to catch up. It
+// returns false if ctx ended.
+func (r *runner) pause(ctx context.Context, next *time.Time) bool {
+	now := time.Now()
+	if next.Before(now) {
+		*next = now
+	}
+	if d := next.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	*next = next.Add(r.cfg.Interval)
+	return true
+}
+
+func (r *runner) count(w *worker, x exchange, err error) {
 	if err == nil {
 		w.ok++
+		w.bytes += x.bytes
+		if x.blob && x.redacted {
+			w.redacted++
+		} else if x.blob {
+			w.intact++
+		}
 		if !w.sawTLS {
 			w.sawTLS = true
 			r.mu.Lock()
 			if r.tlsInfo == "" {
-				r.tlsInfo = describeTLS(cs)
+				r.tlsInfo, r.proto, r.upstreamProto = describeTLS(x.tls), x.proto, x.upstreamProto
 			}
 			r.mu.Unlock()
 		}

@@ -18,6 +18,9 @@ type Results struct {
 	Rounds    []Round           `json:"rounds"`
 	Sandboxes *SandboxRun       `json:"sandboxes,omitempty"`
 	Seconds   float64           `json:"seconds"` // the whole comparison
+	// ScrubLinked says the sandgate binary holds package scrub (its
+	// symbols): the scrub shape then wants every value redacted.
+	ScrubLinked bool `json:"scrub_linked"`
 }
 
 // Settings are the run's parameters.
@@ -30,6 +33,14 @@ type Settings struct {
 	Shapes      []string `json:"shapes"`
 	Order       []string `json:"order"` // systems in the order each round runs them
 	Host        string   `json:"host"`  // the target URL's host
+	// What the shapes beyond keepalive and newconn were run with.
+	WSMsgSize    int    `json:"ws_msg_size,omitempty"` // bytes of a WebSocket message
+	BlobSize     int    `json:"blob_size,omitempty"`   // bytes of the scrub shape's body
+	BlobValues   int    `json:"blob_values,omitempty"` // secret values in it
+	ScrubConc    int    `json:"scrub_concurrency,omitempty"`
+	FairConc     int    `json:"fair_concurrency,omitempty"` // the measured sandbox's connections
+	FairInterval string `json:"fair_interval,omitempty"`    // the pause of each of them
+	FloodConc    int    `json:"flood_concurrency,omitempty"`
 }
 
 // SystemInfo describes one system under test.
@@ -42,9 +53,12 @@ type SystemInfo struct {
 
 // Round is one load run of one system in one shape.
 type Round struct {
-	Shape      string      `json:"shape"` // keepalive or newconn
-	Round      int         `json:"round"`
-	System     string      `json:"system"`
+	Shape  string `json:"shape"` // keepalive, newconn, h2-16, h2-100, ws, scrub or fair
+	Round  int    `json:"round"`
+	System string `json:"system"`
+	// Variant tells the loads of one system in a shape apart (scrub:
+	// secrets or none read; fair: idle or flood); empty for the others.
+	Variant    string      `json:"variant,omitempty"`
 	Load       load.Result `json:"load"`
 	CPUms      float64     `json:"cpu_ms"`         // the proxy tree's CPU time while counting
 	CPUReq     float64     `json:"cpu_ms_per_req"` // CPUms / requests
@@ -60,6 +74,17 @@ type Round struct {
 	PeakRSS    uint64  `json:"peak_rss_bytes"` // peak of the tree's summed VmRSS, sampled every 100 ms
 	HWM        uint64  `json:"hwm_bytes"`      // sum of the tree's VmHWM at the end of the round
 	Failure    string  `json:"failure,omitempty"`
+	// Flood is what the flooding sandbox's load measured (fair, flood).
+	Flood *load.Result `json:"flood,omitempty"`
+}
+
+// Key is the round's system and variant: "sandgate-file" or
+// "sandgate-file/flood".
+func (r Round) Key() string {
+	if r.Variant == "" {
+		return r.System
+	}
+	return r.System + "/" + r.Variant
 }
 
 // SandboxRun is the creation of many sandboxes through the admin API of a

@@ -2,30 +2,67 @@ package systems
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 )
 
 // SandgateOptions configures one sandgate process.
 type SandgateOptions struct {
-	Bin          string // the sandgate binary
-	Dir          string // its own directory (config, scripts, logs)
-	ScriptsFrom  string // the repository's scripts/ (inject_header.lua is copied from it)
-	UpstreamCA   string // PEM file of the upstream's CA
-	Secret       string // the value to inject
-	Vault        *Vault // nil: the file backend
-	SandboxID    string // default "bench"
-	Host         string // the target's host: allowed and bound to inject_header (default 127.0.0.1)
+	Bin         string // the sandgate binary
+	Dir         string // its own directory (config, scripts, logs)
+	ScriptsFrom string // the repository's scripts/ (inject_header.lua is copied from it)
+	UpstreamCA  string // PEM file of the upstream's CA
+	Secret      string // the value to inject
+	Vault       *Vault // nil: the file backend
+	SandboxID   string // default "bench"
+	Host        string // the target's host: allowed and bound to inject_header (default 127.0.0.1)
+	// Secrets are more secrets beside sandboxes/<SandboxID>: path to fields.
+	Secrets      map[string]map[string]string
 	StartTimeout time.Duration
 }
+
+// Binding is a handler and its params, bound to the target's host for one
+// sandbox.
+type Binding struct {
+	Handler string
+	Params  map[string]any
+}
+
+// InjectHeader is the shipped inject_header handler setting Header from
+// the sandbox's secret sandboxes/<id>, field token.
+var InjectHeader = Binding{Handler: "inject_header", Params: map[string]any{
+	"header": Header, "secret": "sandboxes/{sandbox_id}", "field": "token"}}
+
+// ReadSecrets is the bench's read_secrets handler: it reads fields of the
+// sandbox's secret and sets Header to the first.
+func ReadSecrets(fields ...string) Binding {
+	return Binding{Handler: "read_secrets", Params: map[string]any{"header": Header, "fields": strings.Join(fields, ",")}}
+}
+
+// SetHeader is the bench's set_header handler: Header set to value, no
+// secret read.
+func SetHeader(value string) Binding {
+	return Binding{Handler: "set_header", Params: map[string]any{"header": Header, "value": value}}
+}
+
+// benchScripts are the handlers the bench installs besides the shipped
+// inject_header.
+//
+//go:embed lua/*.lua
+var benchScripts embed.FS
 
 // Sandgate is a running gateway.
 type Sandgate struct {
@@ -91,14 +128,20 @@ func writeSandgateFiles(o SandgateOptions) error {
 	if err := os.WriteFile(filepath.Join(scripts, "inject_header.lua"), src, 0o644); err != nil {
 		return err
 	}
+	if err := copyBenchScripts(scripts); err != nil {
+		return err
+	}
 	secrets := map[string]map[string]string{"sandboxes/" + o.SandboxID: {"token": o.Secret}}
+	maps.Copy(secrets, o.Secrets)
 	js, _ := json.Marshal(secrets)
 	if err := os.WriteFile(filepath.Join(o.Dir, "secrets.json"), js, 0o600); err != nil {
 		return err
 	}
 	if o.Vault != nil {
-		if err := o.Vault.Put("sandgate/sandboxes/"+o.SandboxID, map[string]string{"token": o.Secret}); err != nil {
-			return err
+		for p, fields := range secrets {
+			if err := o.Vault.Put("sandgate/"+p, fields); err != nil {
+				return err
+			}
 		}
 	}
 	return os.WriteFile(filepath.Join(o.Dir, "sandgate.yaml"), []byte(sandgateConfig(o)), 0o644)
@@ -131,10 +174,33 @@ classes:
 `, secrets, o.UpstreamCA, o.Host)
 }
 
+func copyBenchScripts(dir string) error {
+	files, err := fs.Glob(benchScripts, "lua/*.lua")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		src, err := benchScripts.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, path.Base(f)), src, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // System creates the benchmark's sandbox, binds inject_header to the
 // target's host for it through the admin API and returns the system to load.
 func (g *Sandgate) System(key, name string) (*System, error) {
-	id := g.opts.SandboxID
+	return g.Sandbox(key, name, g.opts.SandboxID, InjectHeader)
+}
+
+// Sandbox creates sandbox id (class bench), binds b to the target's host
+// for it and returns it as a system to load under key and name: the same
+// gateway, as that sandbox (its credentials, its CA).
+func (g *Sandgate) Sandbox(key, name, id string, b Binding) (*System, error) {
 	var created struct {
 		Token string `json:"token"`
 		CAPEM string `json:"ca_pem"`
@@ -142,12 +208,14 @@ func (g *Sandgate) System(key, name string) (*System, error) {
 	if err := g.API("POST", "/v1/sandboxes", map[string]any{"id": id, "class": "bench"}, http.StatusCreated, &created); err != nil {
 		return nil, err
 	}
-	binding := map[string]any{"handler": "inject_header", "params": map[string]any{
-		"header": Header, "secret": "sandboxes/{sandbox_id}", "field": "token"}}
+	binding := map[string]any{"handler": b.Handler, "params": b.Params}
 	if err := g.API("PUT", "/v1/sandboxes/"+id+"/outbound-by-host/"+url.PathEscape(g.opts.Host), binding, http.StatusOK, nil); err != nil {
 		return nil, err
 	}
 	caFile := filepath.Join(g.opts.Dir, "sandbox-ca.pem")
+	if id != g.opts.SandboxID {
+		caFile = filepath.Join(g.opts.Dir, "sandbox-ca-"+id+".pem")
+	}
 	if err := os.WriteFile(caFile, []byte(created.CAPEM), 0o644); err != nil {
 		return nil, err
 	}
@@ -159,8 +227,15 @@ func (g *Sandgate) System(key, name string) (*System, error) {
 	return &System{Key: key, Name: name, Version: version, CAFile: caFile, PID: g.PID(), proc: g.proc,
 		Admin: g.Admin, AdminToken: g.Token,
 		Proxy: &url.URL{Scheme: "http", User: url.UserPassword(id, created.Token), Host: g.Proxy},
-		Notes: []string{"shipped scripts/inject_header.lua bound to the target host through the admin API; secrets.get from the " + backend +
+		Notes: []string{handlerNote(b) + " bound to the target host through the admin API; secrets.get from the " + backend +
 			"; audit log to a file; sandbox CA and leaves ECDSA P-256"}}, nil
+}
+
+func handlerNote(b Binding) string {
+	if b.Handler == InjectHeader.Handler {
+		return "shipped scripts/inject_header.lua"
+	}
+	return "the bench's " + b.Handler + " handler (bench/internal/systems/lua)"
 }
 
 // PID is the gateway's process id.

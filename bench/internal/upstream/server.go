@@ -8,7 +8,23 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sandgate/sandgate/bench/internal/load"
 )
+
+// Options configure an upstream.
+type Options struct {
+	// Header is the header /echo shows and /ws wants.
+	Header string
+	// Want is the value /ws wants in Header before it upgrades; empty: any.
+	Want string
+	// H2 offers HTTP/2 (ALPN h2) besides HTTP/1.1, and /echo names the
+	// protocol it was spoken to in (load.UpstreamProtoHeader). False:
+	// HTTP/1.1 only.
+	H2 bool
+	// Blob is served at /blob; nil: /blob is the echo too.
+	Blob *Blob
+}
 
 // Server is a running upstream.
 type Server struct {
@@ -19,7 +35,11 @@ type Server struct {
 
 // Start serves the echo of header over TLS (HTTP/1.1, keep-alive) on a free
 // port of 127.0.0.1.
-func Start(ca *CA, header string) (*Server, error) {
+func Start(ca *CA, header string) (*Server, error) { return StartWith(ca, Options{Header: header}) }
+
+// StartWith serves what o says over TLS on a free port of 127.0.0.1: the
+// echo of o.Header at every path but /ws (a WebSocket echo) and /blob.
+func StartWith(ca *CA, o Options) (*Server, error) {
 	leaf, err := ca.Leaf()
 	if err != nil {
 		return nil, err
@@ -30,12 +50,14 @@ func Start(ca *CA, header string) (*Server, error) {
 	}
 	s := &Server{URL: "https://" + ln.Addr().String() + "/echo", done: make(chan struct{})}
 	s.srv = &http.Server{
-		Handler:           Echo(header),
+		Handler:           route(o),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{leaf}},
-		TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){}, // HTTP/1.1 only
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          quietLog(),
+	}
+	if !o.H2 {
+		s.srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){} // HTTP/1.1 only
 	}
 	go func() {
 		defer close(s.done)
@@ -48,6 +70,27 @@ func Start(ca *CA, header string) (*Server, error) {
 func (s *Server) Close() {
 	_ = s.srv.Close()
 	<-s.done
+}
+
+// Origin is the server's https://127.0.0.1:<port>.
+func (s *Server) Origin() string { return strings.TrimSuffix(s.URL, "/echo") }
+
+func route(o Options) http.Handler {
+	echo := Echo(o.Header)
+	if o.H2 {
+		echo = namingProto(echo)
+	}
+	ws := wsEcho(o.Header, o.Want)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/ws":
+			ws.ServeHTTP(w, r)
+		case r.URL.Path == "/blob" && o.Blob != nil:
+			o.Blob.ServeHTTP(w, r)
+		default:
+			echo.ServeHTTP(w, r)
+		}
+	})
 }
 
 // Echo answers every request with the SHA-256 (hex) of each value of
@@ -64,5 +107,14 @@ func Echo(header string) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(b.String()))
+	})
+}
+
+// namingProto sets the protocol the request came in (HTTP/1.1, HTTP/2.0)
+// on the response.
+func namingProto(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(load.UpstreamProtoHeader, r.Proto)
+		h.ServeHTTP(w, r)
 	})
 }

@@ -22,10 +22,11 @@ type Options struct {
 
 	Probe ProbeOptions
 	Flood FloodOptions
+	Idle  IdleOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood"}
+var phaseNames = []string{"flood", "idle"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -68,6 +69,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Deadline, "deadline", 14*time.Minute+30*time.Second, "bound of the whole run (make reliability builds first)")
 	o.Probe.register(fs)
 	o.Flood.register(fs)
+	o.Idle.register(fs)
 }
 
 // flags lists the options that differ from the defaults, as flags: the

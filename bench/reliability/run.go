@@ -21,6 +21,7 @@ type phase struct {
 // phases are the run's measurements in order (phaseNames holds their names).
 var phases = []phase{
 	{"flood", "Trickle flood before authentication", func(o *Options) time.Duration { return o.Flood.estimate() }, floodPhase},
+	{"idle", "Idle keep-alive connections", func(o *Options) time.Duration { return o.Idle.estimate() }, idlePhase},
 }
 
 // runAll runs the wanted phases within o.Deadline. Each phase gets a

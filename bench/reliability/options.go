@@ -20,13 +20,14 @@ type Options struct {
 	Phases   string        // comma-separated phase names, or "all"
 	Deadline time.Duration // the whole run: a phase that cannot end before it is skipped (the soak is shortened)
 
-	Probe ProbeOptions
-	Flood FloodOptions
-	Idle  IdleOptions
+	Probe     ProbeOptions
+	Flood     FloodOptions
+	Idle      IdleOptions
+	Neighbour NeighbourOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood", "idle"}
+var phaseNames = []string{"flood", "idle", "neighbour"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -70,6 +71,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	o.Probe.register(fs)
 	o.Flood.register(fs)
 	o.Idle.register(fs)
+	o.Neighbour.register(fs)
 }
 
 // flags lists the options that differ from the defaults, as flags: the

@@ -22,6 +22,7 @@ type phase struct {
 var phases = []phase{
 	{"flood", "Trickle flood before authentication", func(o *Options) time.Duration { return o.Flood.estimate() }, floodPhase},
 	{"idle", "Idle keep-alive connections", func(o *Options) time.Duration { return o.Idle.estimate() }, idlePhase},
+	{"neighbour", "Noisy neighbour", func(o *Options) time.Duration { return o.Neighbour.estimate() }, neighbourPhase},
 }
 
 // runAll runs the wanted phases within o.Deadline. Each phase gets a

@@ -24,10 +24,11 @@ type Options struct {
 	Flood     FloodOptions
 	Idle      IdleOptions
 	Neighbour NeighbourOptions
+	Bomb      BombOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood", "idle", "neighbour"}
+var phaseNames = []string{"flood", "idle", "neighbour", "bomb"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -72,6 +73,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	o.Flood.register(fs)
 	o.Idle.register(fs)
 	o.Neighbour.register(fs)
+	o.Bomb.register(fs)
 }
 
 // flags lists the options that differ from the defaults, as flags: the

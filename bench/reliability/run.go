@@ -23,6 +23,7 @@ var phases = []phase{
 	{"flood", "Trickle flood before authentication", func(o *Options) time.Duration { return o.Flood.estimate() }, floodPhase},
 	{"idle", "Idle keep-alive connections", func(o *Options) time.Duration { return o.Idle.estimate() }, idlePhase},
 	{"neighbour", "Noisy neighbour", func(o *Options) time.Duration { return o.Neighbour.estimate() }, neighbourPhase},
+	{"bomb", "Memory bomb", func(o *Options) time.Duration { return o.Bomb.estimate() }, bombPhase},
 }
 
 // runAll runs the wanted phases within o.Deadline. Each phase gets a

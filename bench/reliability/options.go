@@ -25,10 +25,11 @@ type Options struct {
 	Idle      IdleOptions
 	Neighbour NeighbourOptions
 	Bomb      BombOptions
+	Fuzz      FuzzOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood", "idle", "neighbour", "bomb"}
+var phaseNames = []string{"flood", "idle", "neighbour", "bomb", "fuzz"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -74,6 +75,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	o.Idle.register(fs)
 	o.Neighbour.register(fs)
 	o.Bomb.register(fs)
+	o.Fuzz.register(fs)
 }
 
 // flags lists the options that differ from the defaults, as flags: the

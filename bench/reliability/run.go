@@ -24,6 +24,7 @@ var phases = []phase{
 	{"idle", "Idle keep-alive connections", func(o *Options) time.Duration { return o.Idle.estimate() }, idlePhase},
 	{"neighbour", "Noisy neighbour", func(o *Options) time.Duration { return o.Neighbour.estimate() }, neighbourPhase},
 	{"bomb", "Memory bomb", func(o *Options) time.Duration { return o.Bomb.estimate() }, bombPhase},
+	{"fuzz", "Fuzzing", func(o *Options) time.Duration { return o.Fuzz.estimate() }, fuzzPhase},
 }
 
 // runAll runs the wanted phases within o.Deadline. Each phase gets a
@@ -37,6 +38,9 @@ func runAll(ctx context.Context, o *Options, log io.Writer, command string) (*Re
 	defer e.close()
 	res := &Results{Date: e.start.Format(time.RFC3339), Command: command, Machine: machine(o.Bin, o.Repo)}
 	end := e.start.Add(o.Deadline)
+	if o.wants("fuzz") {
+		o.Fuzz.list(ctx, o.Repo)
+	}
 	wanted := wantedPhases(o)
 	for i, ph := range wanted {
 		p := &Phase{Name: ph.name, Title: ph.title}

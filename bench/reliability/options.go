@@ -26,10 +26,11 @@ type Options struct {
 	Neighbour NeighbourOptions
 	Bomb      BombOptions
 	Fuzz      FuzzOptions
+	Soak      SoakOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood", "idle", "neighbour", "bomb", "fuzz"}
+var phaseNames = []string{"flood", "idle", "neighbour", "bomb", "fuzz", "soak"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -76,6 +77,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	o.Neighbour.register(fs)
 	o.Bomb.register(fs)
 	o.Fuzz.register(fs)
+	o.Soak.register(fs)
 }
 
 // flags lists the options that differ from the defaults, as flags: the

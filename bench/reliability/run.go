@@ -25,11 +25,12 @@ var phases = []phase{
 	{"neighbour", "Noisy neighbour", func(o *Options) time.Duration { return o.Neighbour.estimate() }, neighbourPhase},
 	{"bomb", "Memory bomb", func(o *Options) time.Duration { return o.Bomb.estimate() }, bombPhase},
 	{"fuzz", "Fuzzing", func(o *Options) time.Duration { return o.Fuzz.estimate() }, fuzzPhase},
+	{"soak", "Soak with script swaps", func(o *Options) time.Duration { return o.Soak.estimate() }, soakPhase},
 }
 
 // runAll runs the wanted phases within o.Deadline. Each phase gets a
 // deadline that leaves the later phases their estimated time; a phase that
-// cannot fit is skipped.
+// cannot fit is skipped, except the soak, which is shortened (and says so).
 func runAll(ctx context.Context, o *Options, log io.Writer, command string) (*Results, error) {
 	e, err := newEnv(o, log)
 	if err != nil {
@@ -47,6 +48,9 @@ func runAll(ctx context.Context, o *Options, log io.Writer, command string) (*Re
 		res.Phases = append(res.Phases, p)
 		later := laterEstimate(o, wanted[i+1:])
 		phaseEnd := end.Add(-later)
+		if ph.name == "soak" {
+			fitSoak(o, p, time.Until(phaseEnd))
+		}
 		if need := ph.estimate(o); time.Now().Add(need).After(phaseEnd) {
 			p.Status = "skipped"
 			p.Error = fmt.Sprintf("needs about %s; %s of the run's %s were left for it", need.Round(time.Second),
@@ -84,6 +88,21 @@ func laterEstimate(o *Options, later []phase) time.Duration {
 		d += ph.estimate(o)
 	}
 	return d
+}
+
+// fitSoak shortens the soak to the time left (at least a minute of it), and
+// notes that it did.
+func fitSoak(o *Options, p *Phase, left time.Duration) {
+	need := o.Soak.estimate()
+	if need <= left {
+		return
+	}
+	short := (left - (need - o.Soak.Duration)).Truncate(time.Second)
+	if short < time.Minute {
+		return // skipped by the caller
+	}
+	p.Notes = append(p.Notes, fmt.Sprintf("shortened from %s to %s to end within the run's -deadline", o.Soak.Duration, short))
+	o.Soak.Duration = short
 }
 
 // runPhase runs one phase, records its conditions and turns a failure or a

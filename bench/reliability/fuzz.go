@@ -51,13 +51,13 @@ func (o *FuzzOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "fuzz-workers", 0, "fuzz: go test -parallel (0: GOMAXPROCS)")
 }
 
-// estimate allows each target about 20 s for building its instrumented
+// estimate allows each target about 15 s for building its instrumented
 // test binary (warm cache) and gathering its baseline coverage.
 func (o *FuzzOptions) estimate() time.Duration {
 	return time.Duration(len(o.found))*(o.Time+fuzzOverhead) + 2*time.Second
 }
 
-const fuzzOverhead = 20 * time.Second
+const fuzzOverhead = 15 * time.Second
 
 // FuzzResult is the fuzzing phase's figures.
 type FuzzResult struct {

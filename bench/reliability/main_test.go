@@ -123,8 +123,8 @@ func checkIdle(t *testing.T, raw json.RawMessage) {
 
 func checkNeighbour(t *testing.T, raw json.RawMessage) {
 	r := decode[NeighbourResult](t, raw)
-	if len(r.Cases) != 3 {
-		t.Fatalf("got %d cases, want 3", len(r.Cases))
+	if len(r.Cases) != 4 {
+		t.Fatalf("got %d cases, want 4", len(r.Cases))
 	}
 	for _, c := range r.Cases {
 		if c.B.Requests == 0 || c.B.Errors != 0 {

@@ -35,7 +35,7 @@ func (o *NeighbourOptions) register(fs *flag.FlagSet) {
 }
 
 func (o *NeighbourOptions) estimate() time.Duration {
-	return 3*(o.Duration+o.Warmup) + 2*o.Warmup + 3*time.Second
+	return 4*(o.Duration+o.Warmup) + 2*o.Warmup + 3*time.Second
 }
 
 // NeighbourResult is the noisy-neighbour phase's figures.
@@ -92,6 +92,8 @@ func neighbourPhase(ctx context.Context, e *env, p *Phase) error {
 	}
 	e.progress("B while %d of A's handlers loop", o.Loops)
 	r.Cases = append(r.Cases, e.measureB(ctx, g, b, fmt.Sprintf("(b) A: %d looping handlers at once", o.Loops), a, o.Loops))
+	e.progress("B alone again, to show how much the machine's noise moves the idle figure")
+	r.Cases = append(r.Cases, e.measureB(ctx, g, b, "idle gateway again (A stopped)", nil, 0))
 	idle := r.Cases[0].B.P99
 	for i := range r.Cases[1:] {
 		if idle > 0 {
@@ -130,12 +132,15 @@ func (e *env) measureB(ctx context.Context, g *gateway, b *sandbox, name string,
 
 func (r *NeighbourResult) targets() []Target {
 	var out []Target
-	idle := r.Cases[0].B
-	for _, c := range r.Cases[1:] {
+	idle, again := r.Cases[0].B, ""
+	if len(r.Cases) == 4 {
+		again = fmt.Sprintf(" (%.1f ms idle again afterwards)", r.Cases[3].B.P99)
+	}
+	for _, c := range r.Cases[1:min(3, len(r.Cases))] { // (a) and (b); the last is the noise check
 		out = append(out, Target{
 			What: fmt.Sprintf("B's p99 under %s under %gx its idle p99", c.Name, r.Options.Ratio),
-			Got: fmt.Sprintf("%.1f ms vs %.1f ms idle: %.2fx; B: %d requests, %d failed",
-				c.B.P99, idle.P99, c.Ratio, c.B.Requests, c.B.Errors),
+			Got: fmt.Sprintf("%.1f ms vs %.1f ms idle%s: %.2fx; B: %d requests, %d failed",
+				c.B.P99, idle.P99, again, c.Ratio, c.B.Requests, c.B.Errors),
 			Met: c.Ratio > 0 && c.Ratio < r.Options.Ratio && c.B.Errors == 0,
 		})
 	}

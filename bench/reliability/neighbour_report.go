@@ -7,11 +7,12 @@ import (
 
 func (r *NeighbourResult) markdown(b *strings.Builder) {
 	o := r.Options
-	fmt.Fprintf(b, "Sandbox B sends %s for %s (after %s of warm-up) three times: on an "+
-		"otherwise idle gateway, while sandbox A sends with no pause on %d keep-alive connections (case a), and while "+
-		"%d of A's requests at once run a handler that loops (`while true do end`, case b). A starts %s before B's "+
-		"warm-up. `handler_timeout` %s, `handler_concurrency` %s; A's class `rate_limit`: %s.\n\n",
-		probeText(r.Probe), o.Duration, o.Warmup, o.Flood, o.Loops, o.Warmup, r.HandlerTimeout, r.HandlerConcurrency, r.RateLimitA)
+	fmt.Fprintf(b, "Sandbox B is measured for %s (after %s of warm-up) on an otherwise idle gateway, while sandbox A "+
+		"sends with no pause on %d keep-alive connections (case a), while %d of A's requests at once run a handler "+
+		"that loops (`while true do end`, case b), and on the idle gateway again, which shows how much the machine's "+
+		"own noise moves the idle figure. A starts %s before B's warm-up. B sends %s. `handler_timeout` %s, "+
+		"`handler_concurrency` %s; A's class `rate_limit`: %s. The ratios are to the first idle p99.\n\n",
+		o.Duration, o.Warmup, o.Flood, o.Loops, o.Warmup, probeText(r.Probe), r.HandlerTimeout, r.HandlerConcurrency, r.RateLimitA)
 	var rows [][]string
 	for _, c := range r.Cases {
 		ratio := "-"

@@ -96,7 +96,7 @@ func floodPhase(ctx context.Context, e *env, p *Phase) error {
 func (r *FloodResult) targets() []Target {
 	served := r.During.Requests > 0 && r.During.Errors == 0
 	return []Target{{
-		What: fmt.Sprintf("an authenticated sandbox is served while %d unauthenticated connections trickle", r.Options.Conns),
+		What: fmt.Sprintf("an authenticated sandbox is served while %s unauthenticated connections trickle", thousands(int64(r.Options.Conns))),
 		Got: fmt.Sprintf("%s requests, %d failed; p99 %.1f ms (%.1f ms before); gateway RSS %s before, %s at the peak",
 			thousands(int64(r.During.Requests)), r.During.Errors, r.During.P99, r.Before.P99, mib(r.RSSBefore), mib(r.RSSPeak)),
 		Met: served && r.GatewayEnd == "",

@@ -9,8 +9,8 @@ import (
 
 func (r *FloodResult) markdown(b *strings.Builder) {
 	o := r.Options
-	fmt.Fprintf(b, "%d connections that never authenticate each send one byte of a request head every %s, opened at "+
-		"most %d a second", o.Conns, o.Interval, o.Rate)
+	fmt.Fprintf(b, "%s connections that never authenticate each send one byte of a request head every %s, opened at "+
+		"most %d a second", thousands(int64(o.Conns)), o.Interval, o.Rate)
 	if o.Reopen {
 		b.WriteString(" and replaced as soon as the gateway closes them, as an attacker would (so the flood keeps dialing at that rate)")
 	}

@@ -191,7 +191,7 @@ func checkAlive(e *env, conns []*idleConn, n int) (checked, alive int) {
 func (r *IdleResult) targets() []Target {
 	return []Target{
 		{
-			What: fmt.Sprintf("%d authenticated idle connections are held", r.Options.Conns),
+			What: fmt.Sprintf("%s authenticated idle connections are held", thousands(int64(r.Options.Conns))),
 			Got: fmt.Sprintf("%s opened, %d failed; %d of %d checked still answered at the end; RSS %.1f KiB per connection",
 				thousands(int64(r.Opened)), r.Failed, r.Alive, r.Checked, r.RSSPerConn/1024),
 			Met: r.Opened == r.Options.Conns && r.Alive == r.Checked,

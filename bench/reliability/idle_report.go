@@ -9,12 +9,12 @@ import (
 
 func (r *IdleResult) markdown(b *strings.Builder) {
 	o := r.Options
-	fmt.Fprintf(b, "%d authenticated keep-alive connections, spread over %d sandboxes: each a CONNECT tunnel to the "+
+	fmt.Fprintf(b, "%s authenticated keep-alive connections, spread over %d sandboxes: each a CONNECT tunnel to the "+
 		"upstream, TLS inside with the sandbox's CA, one request answered, then nothing. They are opened at most %d "+
 		"a second, %d at once. The gateway's `proxy.max_connections` is %d so that they and sandbox `other` fit "+
 		"(the default is 10000). RSS per connection is the RSS %s after the last one minus the RSS before the "+
 		"first, divided by the connections.\n\n",
-		o.Conns, o.Sandboxes, o.Rate, o.Workers, r.MaxConnections, o.Settle)
+		thousands(int64(o.Conns)), o.Sandboxes, o.Rate, o.Workers, r.MaxConnections, o.Settle)
 	table(b, []string{"idle connections", ""}, [][]string{
 		{"opened / failed", fmt.Sprintf("%s / %d in %.1f s", thousands(int64(r.Opened)), r.Failed, r.OpenSeconds)},
 		{"gateway `sandgate_open_connections`", fmt.Sprintf("%.0f", r.GatewayOpen)},

@@ -46,6 +46,7 @@ func runAll(ctx context.Context, o *Options, log io.Writer, command string) (*Re
 	for i, ph := range wanted {
 		p := &Phase{Name: ph.name, Title: ph.title}
 		res.Phases = append(res.Phases, p)
+		e.setPhase(ph.name)
 		later := laterEstimate(o, wanted[i+1:])
 		phaseEnd := end.Add(-later)
 		if ph.name == "soak" {
@@ -53,12 +54,11 @@ func runAll(ctx context.Context, o *Options, log io.Writer, command string) (*Re
 		}
 		if need := ph.estimate(o); time.Now().Add(need).After(phaseEnd) {
 			p.Status = "skipped"
-			p.Error = fmt.Sprintf("needs about %s; %s of the run's %s were left for it", need.Round(time.Second),
-				time.Until(phaseEnd).Round(time.Second), o.Deadline)
+			p.Error = fmt.Sprintf("needs about %s; %s were left for it within the run's -deadline %s, the later phases' time kept",
+				need.Round(time.Second), max(time.Until(phaseEnd), 0).Round(time.Second), o.Deadline)
 			e.progress("%s skipped: %s", ph.name, p.Error)
 			continue
 		}
-		e.setPhase(ph.name)
 		pctx, cancel := context.WithDeadline(ctx, phaseEnd)
 		runPhase(pctx, e, ph, p)
 		cancel()
@@ -82,15 +82,24 @@ func wantedPhases(o *Options) []phase {
 	return out
 }
 
+// laterEstimate is the time the phases after this one need: for the soak,
+// which can be shortened, only its shortest.
 func laterEstimate(o *Options, later []phase) time.Duration {
 	var d time.Duration
 	for _, ph := range later {
+		if ph.name == "soak" {
+			d += min(ph.estimate(o), o.Soak.estimate()-o.Soak.Duration+minSoak)
+			continue
+		}
 		d += ph.estimate(o)
 	}
 	return d
 }
 
-// fitSoak shortens the soak to the time left (at least a minute of it), and
+// minSoak is the shortest soak worth running.
+const minSoak = time.Minute
+
+// fitSoak shortens the soak to the time left (at least minSoak), and
 // notes that it did.
 func fitSoak(o *Options, p *Phase, left time.Duration) {
 	need := o.Soak.estimate()
@@ -98,7 +107,7 @@ func fitSoak(o *Options, p *Phase, left time.Duration) {
 		return
 	}
 	short := (left - (need - o.Soak.Duration)).Truncate(time.Second)
-	if short < time.Minute {
+	if short < minSoak {
 		return // skipped by the caller
 	}
 	p.Notes = append(p.Notes, fmt.Sprintf("shortened from %s to %s to end within the run's -deadline", o.Soak.Duration, short))

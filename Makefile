@@ -1,4 +1,4 @@
-# sandgate: make run | make test | make bench | make fuzz
+# sandgate: make run | make test | make bench | make reliability | make fuzz
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/sandgate
@@ -11,7 +11,7 @@ VAULT_VERSION := 1.21.0
 VAULT_BIN ?= $(HOME)/.cache/sandgate/vault-$(VAULT_VERSION)/vault
 export SANDGATE_VAULT_BIN := $(VAULT_BIN)
 
-.PHONY: all build run test unit integration deps vault bench vet fuzz clean
+.PHONY: all build run test unit integration deps vault bench reliability vet fuzz clean
 
 all: build
 
@@ -59,6 +59,13 @@ bench: build
 	@if [[ "$${BENCH_SYSTEMS:-sandgate-vault}" == *sandgate-vault* ]]; then \
 		test -x $(VAULT_BIN) || $(MAKE) --no-print-directory vault; fi
 	bash bench/run.sh
+
+## reliability: what one client can do to the gateway, measured on the real binary (about
+## 14 minutes, bounded by -deadline); writes RELIABILITY.md and bench/results/reliability.json.
+## RELIABILITY_FLAGS passes flags, e.g. RELIABILITY_FLAGS='-phases flood,idle -flood-during 5s'.
+RELIABILITY_FLAGS ?=
+reliability: build
+	$(GO) run ./bench/reliability -bin $(BIN) $(RELIABILITY_FLAGS)
 
 ## fuzz: every fuzz target of the repository for FUZZTIME each (make test runs their seeds)
 FUZZTIME ?= 30s

@@ -234,7 +234,7 @@ func (s *Server) scrubbed(req *http.Request, rec *Record, sb *sandbox.Sandbox, h
 	if len(secrets) == 0 {
 		return res
 	}
-	sc := scrub.New(secrets)
+	sc := scrub.For(secrets)
 	if sc.Empty() {
 		return res
 	}
@@ -243,6 +243,7 @@ func (s *Server) scrubbed(req *http.Request, rec *Record, sb *sandbox.Sandbox, h
 		rec.Redactions = int64(sc.Header(res.Header))
 		return res
 	}
+	known := res.ContentLength >= 0
 	counter, err := scrub.Response(res, secrets)
 	if err != nil {
 		res.Body.Close()
@@ -254,6 +255,10 @@ func (s *Server) scrubbed(req *http.Request, rec *Record, sb *sandbox.Sandbox, h
 			Sandbox: sb.ID, RequestID: rec.RequestID})
 	}
 	rec.redacted = counter
+	// Scrubbing takes the length away (replacements change it), but a body
+	// whose length the upstream gave is not an event stream: it is not
+	// flushed after every read.
+	rec.bulk = known
 	return res
 }
 

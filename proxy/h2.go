@@ -146,14 +146,23 @@ func (s *Server) writeH2(w http.ResponseWriter, r *http.Request, res *http.Respo
 	defer fb.Close()
 	w.WriteHeader(res.StatusCode)
 	rc := http.NewResponseController(w)
-	buf := make([]byte, 32<<10)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	var sent int64
 	for {
 		n, err := fb.Read(buf)
 		if n > 0 {
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return
 			}
-			_ = rc.Flush()
+			sent += int64(n)
+			// Flushed as it arrives (event and gRPC streams), but not the
+			// last piece of a body of known length: the end of the handler
+			// sends it with the end of the stream, in one write.
+			if err == nil && !rec.bulk && (res.ContentLength < 0 || sent < res.ContentLength) {
+				_ = rc.Flush()
+			}
 		}
 		if err == io.EOF {
 			break

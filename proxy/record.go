@@ -47,6 +47,7 @@ type Record struct {
 
 	upload   *uploadBody    // counts the request body as it passes
 	redacted *scrub.Counter // counts the secret values scrubbed from the response
+	bulk     bool           // the upstream gave the body's length (scrubbing took it away)
 }
 
 func (s *Server) newRecord(req *http.Request, sb *sandbox.Sandbox, start time.Time, proto string) *Record {

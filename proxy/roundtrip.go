@@ -53,7 +53,7 @@ func (s *Server) serveH1(c *h1Conn, req *http.Request, start time.Time) *http.Re
 	rec.Status = res.StatusCode
 	prepareResponse(res)
 	res.Header.Set(headerRequestID, rec.RequestID)
-	fb := &finishBody{rc: res.Body, srv: s, rec: rec, ctx: req.Context(), stream: res.ContentLength < 0,
+	fb := &finishBody{rc: res.Body, srv: s, rec: rec, ctx: req.Context(), stream: res.ContentLength < 0 && !rec.bulk,
 		onTruncate: c.cutShort}
 	if rec.upload.unread() {
 		// A refused "Expect: 100-continue" request: the sandbox may never

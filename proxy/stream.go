@@ -83,16 +83,22 @@ func (b *finishBody) Close() error {
 
 type flusher interface{ Flush() error }
 
+// copyBufs are the buffers response bodies are copied through (a chunked
+// writer offers no ReadFrom, so io.Copy would make one per response).
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // WriteTo copies the body to w, flushing after each read when streaming.
 func (b *finishBody) WriteTo(w io.Writer) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	f := findFlusher(w)
 	if !b.stream || f == nil {
-		return io.Copy(w, onlyReader{b})
+		return io.CopyBuffer(w, onlyReader{b}, buf)
 	}
 	if err := f.Flush(); err != nil { // the headers, at once
 		return 0, err
 	}
-	buf := make([]byte, 32<<10)
 	var total int64
 	for {
 		n, rerr := b.Read(buf)

@@ -84,7 +84,8 @@ func (r *Reader) passRead(p []byte) (int, error) {
 // fill reads once from the source and puts what became final into out.
 func (r *Reader) fill() {
 	if r.in == nil {
-		r.in = make([]byte, r.a.maxLen+chunkSize)
+		r.in = getBuf(r.a.maxLen + chunkSize)
+		r.out = getBuf(0)
 	}
 	r.out, r.outPos = r.out[:0], 0
 	var n int
@@ -155,6 +156,11 @@ func (r *Reader) emit(win []byte, safe int64) int64 {
 func (r *Reader) Close() error {
 	if r.err == nil || r.err == io.EOF {
 		r.err = errClosed
+	}
+	if r.in != nil {
+		putBuf(r.in)
+		putBuf(r.out)
+		r.in = nil
 	}
 	r.out, r.outPos = nil, 0
 	if c, ok := r.src.(io.Closer); ok {

@@ -22,7 +22,7 @@ import (
 // Content-Length and encoding headers.
 func Response(res *http.Response, values []string) (*Counter, error) {
 	c := &Counter{}
-	s := New(values)
+	s := For(values)
 	if s.Empty() {
 		return c, nil
 	}

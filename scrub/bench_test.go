@@ -132,3 +132,24 @@ func TestBenchBodyCarriesValues(t *testing.T) {
 		t.Errorf("got %d replacements, want at least %d and no value left", n, 3*len(benchValues))
 	}
 }
+
+// BenchmarkResponseSmall is what scrubbing adds to a small response (a
+// JSON answer of 200 bytes) of a request that read one secret: the
+// per-response cost the end-to-end keep-alive shape sees.
+func BenchmarkResponseSmall(b *testing.B) {
+	body := strings.Repeat("{\"ok\":true} ", 16)
+	values := []string{"bench-secret-value-0123"}
+	b.ReportAllocs()
+	for b.Loop() {
+		res := &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{
+			"Content-Type": {"application/json"}, "Content-Length": {"192"}, "Date": {"Mon, 07 Dec 2026 01:00:00 GMT"}},
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
+		if _, err := Response(res, values); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			b.Fatal(err)
+		}
+		res.Body.Close()
+	}
+}

@@ -1,8 +1,9 @@
 package scrub
 
 import (
-	"crypto/sha256"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -11,46 +12,72 @@ const maxCached = 512
 
 var cache struct {
 	sync.Mutex
-	m map[[sha256.Size]byte]*Scrubber
+	one  map[string]*Scrubber // sets of one value, by the value
+	many map[string]*Scrubber // larger sets, by setKey
 }
 
 // For returns a Scrubber for values, shared with every earlier call for
-// the same set (whatever its order): requests that read the same secrets
-// reuse one automaton instead of building it each time. The cache is keyed
-// by a hash of the values and holds at most a few hundred sets.
+// the same set (whatever its order or duplicates): requests that read the
+// same secrets reuse one automaton instead of building it each time. The
+// cache holds at most a few hundred sets, in memory only.
 func For(values []string) *Scrubber {
-	s := New(values)
-	if s.Empty() {
-		return s
+	key, single, ok := setKey(values)
+	if !ok {
+		return New(nil)
 	}
-	key := setKey(s.values)
 	cache.Lock()
 	defer cache.Unlock()
-	if c, ok := cache.m[key]; ok {
+	m := &cache.many
+	if single {
+		m = &cache.one
+	}
+	if c, ok := (*m)[key]; ok {
 		return c
 	}
-	if cache.m == nil || len(cache.m) >= maxCached {
-		cache.m = make(map[[sha256.Size]byte]*Scrubber)
+	if *m == nil || len(*m) >= maxCached {
+		*m = make(map[string]*Scrubber)
 	}
-	cache.m[key] = s
+	s := New(values)
+	(*m)[key] = s
 	return s
 }
 
-// setKey hashes a set of values: sorted, each with its length before it.
-func setKey(values []string) [sha256.Size]byte {
-	sorted := slices.Sorted(slices.Values(values))
-	h := sha256.New()
-	var n [8]byte
-	for _, v := range sorted {
-		for i := range n {
-			n[i] = byte(len(v) >> (8 * i))
+// setKey names a set of values by its members of MinLen bytes or more,
+// sorted, each with its length before it; ok is false when there is none.
+// A set of one value (the usual case, single) is named by that value, with
+// no allocation.
+func setKey(values []string) (key string, single, ok bool) {
+	n, only := 0, ""
+	for _, v := range values {
+		if len(v) >= MinLen {
+			n++
+			only = v
 		}
-		h.Write(n[:])
-		h.Write([]byte(v))
 	}
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
-	return k
+	switch n {
+	case 0:
+		return "", false, false
+	case 1:
+		return only, true, true
+	}
+	kept := make([]string, 0, n)
+	for _, v := range values {
+		if len(v) >= MinLen {
+			kept = append(kept, v)
+		}
+	}
+	slices.Sort(kept)
+	kept = slices.Compact(kept)
+	if len(kept) == 1 {
+		return kept[0], true, true
+	}
+	var b strings.Builder
+	for _, v := range kept {
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String(), false, true
 }
 
 // bufs recycles the read and output buffers of Readers.

@@ -225,3 +225,21 @@ func (g *generator) Read(p []byte) (int, error) {
 
 // hash is how tests name a secret in a failure message.
 func hash(s string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s)))[:19] }
+
+func TestForSharesOneScrubberPerSet(t *testing.T) {
+	a := For([]string{"secret-one", "secret-two", "tiny"})
+	b := For([]string{"secret-two", "secret-one", "secret-one"})
+	if a != b {
+		t.Error("the same set in another order got another Scrubber")
+	}
+	if c := For([]string{"secret-one"}); c == a {
+		t.Error("a different set got the same Scrubber")
+	}
+	if !For([]string{"tiny"}).Empty() || !For(nil).Empty() {
+		t.Error("a set without a value of MinLen bytes is not empty")
+	}
+	got, n := b.String("x secret-two y secret-one")
+	if got != "x [redacted] y [redacted]" || n != 2 {
+		t.Errorf("got %q, %d", got, n)
+	}
+}

@@ -145,7 +145,7 @@ func (s *Server) dialAndJoin(req *http.Request, c *h1Conn, brw *bufio.ReadWriter
 // HTTP is served as such, with the CONNECT target as its upstream. Anything
 // else ends the tunnel, with a record that says why.
 func (s *Server) intercept(c *h1Conn, t *tunnel, start time.Time) {
-	br := bufio.NewReaderSize(c, 1024)
+	br := bufio.NewReaderSize(c, peekSize)
 	_ = c.cc.Conn.SetReadDeadline(time.Now().Add(s.opts.HandshakeTimeout))
 	first, err := br.Peek(1)
 	if err != nil {
@@ -203,6 +203,11 @@ func (s *Server) connFailed(t *tunnel, start time.Time, reason string, err error
 	rec.fail(reason)
 	s.finish(rec)
 }
+
+// peekSize is the buffer that tells TLS from HTTP at a tunnel's start. It
+// stays with the connection for its life, and reads larger than it pass it
+// by, so it is small.
+const peekSize = 64
 
 // peekedConn reads what a bufio.Reader peeked first, then the connection.
 type peekedConn struct {

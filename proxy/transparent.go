@@ -79,7 +79,7 @@ func (s *Server) serveTransparent(c net.Conn) {
 		s.transparentTCP(cc, t, start, rule)
 		return
 	}
-	br := bufio.NewReaderSize(cc, 1024)
+	br := bufio.NewReaderSize(cc, peekSize)
 	_ = cc.SetReadDeadline(time.Now().Add(s.opts.HandshakeTimeout))
 	first, err := br.Peek(1)
 	if err != nil {

@@ -25,9 +25,10 @@ import (
 	"github.com/sandgate/sandgate/config"
 )
 
-// openAPIPath is the admin API's OpenAPI document.
+// The admin API's reference documents: the OpenAPI document and the prose.
 var (
-	openAPIPath = filepath.Join("..", "..", "docs", "openapi.yaml")
+	openAPIPath  = filepath.Join("..", "..", "docs", "openapi.yaml")
+	adminDocPath = filepath.Join("..", "..", "docs", "admin-api.md")
 )
 
 // httpMethods are the operations an OpenAPI path item may hold.
@@ -749,5 +750,62 @@ func (d openAPI) checkAnswer(t *testing.T, name string, res map[string]any, rec 
 	}
 	for _, err := range d.validate(body, media["schema"], "") {
 		t.Errorf("%s: the %d answer does not match its schema: %v\n%s", name, rec.Code, err, rec.Body)
+	}
+}
+
+// docs/admin-api.md has a place for every route the admin API serves.
+func TestAdminDocMentionsEveryRoute(t *testing.T) {
+	b, err := os.ReadFile(adminDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, r := range testGateway(t).api.Routes() {
+		if !strings.Contains(doc, "`"+r+"`") {
+			t.Errorf("%s does not mention `%s`", adminDocPath, r)
+		}
+	}
+}
+
+// Each route's section of docs/admin-api.md names every status the OpenAPI
+// document gives it, and no other, so the prose and the document agree.
+func TestAdminDocStatusesAreTheDocuments(t *testing.T) {
+	b, err := os.ReadFile(adminDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	for _, s := range strings.Split(string(b), "\n### ")[1:] {
+		heading, body, _ := strings.Cut(s, "\n")
+		sections[strings.Trim(heading, "`")] = body
+	}
+	status := regexp.MustCompile("`([1-5][0-9][0-9])`")
+	doc := loadOpenAPI(t)
+	for _, o := range doc.operations(t) {
+		body, ok := sections[o.pattern()]
+		if !ok {
+			if !strings.HasPrefix(o.path, "/debug/pprof/") {
+				t.Errorf("%s has no section \"### `%s`\"", adminDocPath, o.pattern())
+			}
+			continue
+		}
+		if i := strings.Index(body, "\n## "); i >= 0 {
+			body = body[:i]
+		}
+		named := map[string]bool{}
+		for _, m := range status.FindAllStringSubmatch(body, -1) {
+			named[m[1]] = true
+		}
+		documented, _ := o.op["responses"].(map[string]any)
+		for code := range documented {
+			if !named[code] {
+				t.Errorf("%s: the section of %s does not name %s, which %s documents", adminDocPath, o.pattern(), code, openAPIPath)
+			}
+		}
+		for code := range named {
+			if _, ok := documented[code]; !ok {
+				t.Errorf("%s: the section of %s names %s, which %s does not document for it", adminDocPath, o.pattern(), code, openAPIPath)
+			}
+		}
 	}
 }

@@ -809,3 +809,70 @@ func TestAdminDocStatusesAreTheDocuments(t *testing.T) {
 		}
 	}
 }
+
+var fence = regexp.MustCompile("(?s)```(json|console)\n(.*?)```")
+
+// The JSON examples of docs/admin-api.md are answers the OpenAPI document
+// allows: in a route's section, an answer of that route; elsewhere, an
+// error.
+func TestAdminDocExamplesMatchTheSchemas(t *testing.T) {
+	b, err := os.ReadFile(adminDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := loadOpenAPI(t)
+	ops := map[string]operation{}
+	for _, o := range doc.operations(t) {
+		ops[o.pattern()] = o
+	}
+	errorSchema := map[string]any{"$ref": "#/components/schemas/Error"}
+	checked := 0
+	for _, s := range strings.Split(string(b), "\n### ") {
+		heading, body, _ := strings.Cut(s, "\n")
+		schemas := []any{errorSchema}
+		if o, ok := ops[strings.Trim(heading, "`")]; ok {
+			schemas = answerSchemas(doc, o)
+		}
+		for _, m := range fence.FindAllStringSubmatch(body, -1) {
+			text := m[2]
+			if m[1] == "console" {
+				i := strings.Index(text, "\n{")
+				if i < 0 {
+					continue
+				}
+				text = text[i+1:]
+			}
+			var v any
+			if err := json.Unmarshal([]byte(text), &v); err != nil {
+				t.Errorf("%s: an example under %q is not JSON: %v\n%s", adminDocPath, heading, err, text)
+				continue
+			}
+			checked++
+			if !slices.ContainsFunc(schemas, func(s any) bool { return len(doc.validate(v, s, "")) == 0 }) {
+				t.Errorf("%s: an example under %q matches none of its documented answers:\n%s", adminDocPath, heading, text)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("checked only %d examples of %s", checked, adminDocPath)
+	}
+}
+
+// answerSchemas are the schemas of every answer an operation documents.
+func answerSchemas(doc openAPI, o operation) []any {
+	var out []any
+	responses, _ := o.op["responses"].(map[string]any)
+	for _, r := range responses {
+		res, err := doc.resolve(r)
+		if err != nil {
+			continue
+		}
+		content, _ := res.(map[string]any)["content"].(map[string]any)
+		for _, media := range content {
+			if s, ok := media.(map[string]any)["schema"]; ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}

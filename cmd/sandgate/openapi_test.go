@@ -403,7 +403,7 @@ func TestOpenAPIExamplesMatchTheirSchemas(t *testing.T) {
 }
 
 // mediaExamples are the examples of a media type or parameter, refs
-// resolved; an NDJSON example gives one example per line.
+// resolved; an NDJSON example written as text gives one example per line.
 func mediaExamples(t *testing.T, doc openAPI, at string, media map[string]any) map[string]any {
 	out := map[string]any{}
 	if ex, ok := media["example"]; ok {
@@ -423,7 +423,11 @@ func mediaExamples(t *testing.T, doc openAPI, at string, media map[string]any) m
 	if strings.HasSuffix(at, "/application/x-ndjson") {
 		lines := map[string]any{}
 		for name, ex := range out {
-			s, _ := ex.(string)
+			s, ok := ex.(string)
+			if !ok {
+				lines[name] = ex
+				continue
+			}
 			for i, line := range strings.Split(strings.TrimSpace(s), "\n") {
 				var v any
 				if err := json.Unmarshal([]byte(line), &v); err != nil {

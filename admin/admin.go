@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +52,17 @@ type Options struct {
 	// Status adds fields to GET /v1/status (version, secrets backend, ...).
 	Status func() map[string]any
 	// Extra mounts more routes (metrics, events, pprof); authed says which
-	// need the admin token.
-	Extra  func(mux *http.ServeMux, authed func(http.Handler) http.Handler)
+	// need the admin token. What it mounts is listed by Routes too.
+	Extra  func(mux Mux, authed func(http.Handler) http.Handler)
 	Logger *slog.Logger
 	// OnReload is called after every reload attempt with its outcome.
 	OnReload func(ok bool)
+}
+
+// Mux is where routes are mounted: an *http.ServeMux, or the admin API's
+// own, which also remembers each pattern for Routes.
+type Mux interface {
+	Handle(pattern string, h http.Handler)
 }
 
 // API is the admin HTTP handler.
@@ -65,9 +72,10 @@ type API struct {
 	started   time.Time
 	// mu serializes changes that must see scripts and bindings together:
 	// binding a handler, deleting a script, reloading.
-	mu  sync.Mutex
-	mux *http.ServeMux
-	log *slog.Logger
+	mu     sync.Mutex
+	mux    *http.ServeMux
+	routes []string
+	log    *slog.Logger
 }
 
 // New builds the handler.
@@ -79,19 +87,34 @@ func New(opts Options) *API {
 		opts.CAPath = "/etc/sandgate/ca.pem"
 	}
 	a := &API{opts: opts, tokenHash: sha256.Sum256([]byte(opts.Token)), started: time.Now(), log: opts.Logger}
-	a.routes()
+	a.mount()
 	return a
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-func (a *API) routes() {
-	m := http.NewServeMux()
+// Routes returns the pattern of every route the API serves, in the order
+// they were mounted, as net/http.ServeMux reads them ("GET
+// /v1/sandboxes/{id}"), those of Options.Extra included. The /v1/ fallback
+// that answers 404 for any other path is not a route.
+func (a *API) Routes() []string { return slices.Clone(a.routes) }
+
+// recorder mounts routes on the API's mux and remembers their patterns.
+type recorder struct{ a *API }
+
+func (r recorder) Handle(pattern string, h http.Handler) {
+	r.a.mux.Handle(pattern, h)
+	r.a.routes = append(r.a.routes, pattern)
+}
+
+func (a *API) mount() {
+	a.mux = http.NewServeMux()
+	m := recorder{a}
 	auth := a.authed
-	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	m.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
-	})
+	}))
 	m.Handle("GET /v1/status", auth(http.HandlerFunc(a.status)))
 	m.Handle("POST /v1/sandboxes", auth(http.HandlerFunc(a.createSandbox)))
 	m.Handle("GET /v1/sandboxes", auth(http.HandlerFunc(a.listSandboxes)))
@@ -116,10 +139,9 @@ func (a *API) routes() {
 	if a.opts.Extra != nil {
 		a.opts.Extra(m, auth)
 	}
-	m.Handle("/v1/", auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.mux.Handle("/v1/", auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path)
 	})))
-	a.mux = m
 }
 
 // authed requires "Authorization: Bearer <admin token>".

@@ -147,9 +147,15 @@ func TestAuthoringDocsCoverTheAPI(t *testing.T) {
 }
 
 // The README and the docs link only to files in the repository, and those
-// files exist.
+// files exist; the OpenAPI document does not point outside it either.
 func TestAuthoringDocsLinksStayInTheRepository(t *testing.T) {
 	link := regexp.MustCompile(`\]\(([^)#\s]+)(#[^)]*)?\)`)
+	specs, _ := filepath.Glob(filepath.Join(repoRoot, "docs", "*.yaml"))
+	for _, spec := range specs {
+		if strings.Contains(readFile(t, spec), "shared/") {
+			t.Errorf("%s points outside the repository (shared/)", spec)
+		}
+	}
 	docs, _ := filepath.Glob(filepath.Join(repoRoot, "docs", "*.md"))
 	for _, doc := range append(docs, filepath.Join(repoRoot, "README.md")) {
 		text := readFile(t, doc)

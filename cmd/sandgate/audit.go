@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandgate/sandgate/admin"
 	"github.com/sandgate/sandgate/ca"
 	"github.com/sandgate/sandgate/config"
 	"github.com/sandgate/sandgate/observe"
@@ -110,7 +111,7 @@ func (o *observers) restoreCA(_ string, cert, key []byte) (*ca.Authority, error)
 
 // routes mounts /metrics (no auth), /v1/events and /debug/pprof/ (admin
 // token) on the admin mux.
-func (o *observers) routes(mux *http.ServeMux, authed func(http.Handler) http.Handler) {
+func (o *observers) routes(mux admin.Mux, authed func(http.Handler) http.Handler) {
 	mux.Handle("GET /metrics", o.metrics.Handler())
 	mux.Handle("GET /v1/events", authed(o.events))
 	observe.MountPprof(mux, authed)

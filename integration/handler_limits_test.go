@@ -84,6 +84,9 @@ func TestMemoryBombHandlerStopped(t *testing.T) {
 	if !strings.Contains(g.Logs(), "limits.max_memory") {
 		t.Error("the log does not say the handlers were stopped at limits.max_memory")
 	}
+	if got := metric(scrape(t, g), "sandgate_handler_memory_stops_total", nil); got < 1 {
+		t.Errorf("sandgate_handler_memory_stops_total: got %v, want at least 1", got)
+	}
 	peak := g.procStatus(t, "VmHWM")
 	rss := g.procStatus(t, "VmRSS")
 	for i := 0; i < 100 && rss > peak/2; i++ { // the memory goes back to the system
@@ -143,6 +146,8 @@ func TestLoopingNeighbourLeavesOtherSandboxServed(t *testing.T) {
 	}
 	if n := strings.Count(g.Logs(), "no free handler slot"); n == 0 {
 		t.Error("no A call failed for want of a slot: the cap did not hold")
+	} else if got := metric(scrape(t, g), "sandgate_handler_slot_timeouts_total", nil); got != float64(n) {
+		t.Errorf("sandgate_handler_slot_timeouts_total: got %v, want %d (one per logged refusal)", got, n)
 	} else {
 		t.Logf("%d of A's 16 calls found no free slot", n)
 	}

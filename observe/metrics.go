@@ -27,6 +27,9 @@ type MetricsOptions struct {
 	Subscribers func() int
 	// SecretStats reports the secrets cache's counters (secrets.Cache.Stats).
 	SecretStats func() (hits, misses, errors uint64)
+	// HandlerStats reports handler calls stopped at limits.max_memory and
+	// those that found no free slot of their sandbox (engine.Stats).
+	HandlerStats func() (memoryStops, slotTimeouts uint64)
 }
 
 // Metrics holds sandgate's Prometheus metrics on a registry of its own
@@ -122,6 +125,14 @@ func (m *Metrics) registerFuncs(o MetricsOptions) {
 	}
 	if o.SecretStats != nil {
 		m.reg.MustRegister(&secretCollector{stats: o.SecretStats})
+	}
+	if o.HandlerStats != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sandgate_handler_memory_stops_total",
+			Help: "Handler calls stopped because the heap passed limits.max_memory."},
+			func() float64 { n, _ := o.HandlerStats(); return float64(n) }))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sandgate_handler_slot_timeouts_total",
+			Help: "Handler calls that found no free slot of their sandbox (limits.handler_concurrency) within the time limit."},
+			func() float64 { _, n := o.HandlerStats(); return float64(n) }))
 	}
 }
 

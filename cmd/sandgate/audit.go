@@ -47,7 +47,7 @@ func openAudit(cfg *config.Config, stdout io.Writer) (io.Writer, func(), error) 
 // newObservers opens the audit log and builds the metrics; sandboxes and
 // openConns are read at scrape time.
 func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log *slog.Logger,
-	sandboxes func() int, openConns func() int64) (*observers, error) {
+	sandboxes func() int, openConns func() int64, handlerStats func() (uint64, uint64)) (*observers, error) {
 	w, closeFn, err := openAudit(cfg, stdout)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func newObservers(cfg *config.Config, stdout io.Writer, store secrets.Store, log
 		close: func() { _ = fw.Close(); closeFn() }}
 	fw.OnError = o.auditFailed
 	mo := observe.MetricsOptions{Version: version, SandboxLabel: cfg.Log.SandboxMetrics,
-		Sandboxes: sandboxes, OpenConns: openConns, Subscribers: o.events.Len}
+		Sandboxes: sandboxes, OpenConns: openConns, Subscribers: o.events.Len, HandlerStats: handlerStats}
 	if st, ok := store.(interface{ Stats() secrets.CacheStats }); ok {
 		mo.SecretStats = func() (uint64, uint64, uint64) {
 			s := st.Stats()

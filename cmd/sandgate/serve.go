@@ -111,7 +111,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	g.reg = sandbox.NewRegistry(classes)
 	g.reg.MaxRatelimitKeys = cfg.Limits.MaxRatelimitKeys
-	obs, err := newObservers(cfg, stdout, store, log, g.reg.Len, func() int64 { return g.srv.OpenConns() })
+	obs, err := newObservers(cfg, stdout, store, log, g.reg.Len, func() int64 { return g.srv.OpenConns() },
+		func() (uint64, uint64) { st := g.eng.Stats(); return st.MemoryStops, st.SlotTimeouts })
 	if err != nil {
 		return nil, err
 	}

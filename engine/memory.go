@@ -18,16 +18,24 @@ const memInterval = 5 * time.Millisecond
 // live or not yet swept.
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
+// suspectAge is how long a call must have run to be a suspect when the
+// heap passes the limit: a handler that fills memory runs on while it
+// does (hundreds of MB take hundreds of ms), where a handler serving a
+// request returns within a few.
+const suspectAge = 50 * time.Millisecond
+
 // memGuard enforces limits.max_memory. gopher-lua does not account the
-// memory a script takes, so a watchdog samples the heap while calls run
-// (and sleeps when none do). Past the limit it stops every running call
-// (which one allocated most is not known) by cancelling its context; the
-// stopped calls' states are discarded, then the memory is collected and
-// returned to the system, and the heap is measured again before more
-// calls are stopped.
+// memory a script takes, so which call allocated most is not known: a
+// watchdog samples the heap while calls run (and sleeps when none do),
+// and past the limit stops the calls that have run for suspectAge or
+// more, or every running call when none has, by cancelling their
+// contexts. The stopped calls' states are discarded, then the memory is
+// collected and returned to the system, and the heap is measured again
+// before more calls are stopped.
 type memGuard struct {
 	limit    uint64
 	interval time.Duration
+	suspect  time.Duration // suspectAge
 	heap     func() uint64 // current heap size
 	free     func()        // collect and return memory to the system
 	stops    atomic.Uint64
@@ -42,13 +50,14 @@ type memGuard struct {
 // memWatch is one running call as the guard sees it.
 type memWatch struct {
 	cancel  context.CancelCauseFunc
+	start   time.Time
 	stopped bool
 }
 
 func newMemGuard(limit uint64) *memGuard {
 	sample := []metrics.Sample{{Name: heapMetric}}
 	return &memGuard{
-		limit: limit, interval: memInterval,
+		limit: limit, interval: memInterval, suspect: suspectAge,
 		heap: func() uint64 {
 			metrics.Read(sample) // only the watchdog goroutine reads
 			return sample[0].Value.Uint64()
@@ -63,6 +72,7 @@ func newMemGuard(limit uint64) *memGuard {
 func (g *memGuard) enter(w *memWatch) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	w.start = time.Now()
 	g.running[w] = struct{}{}
 	if !g.watching {
 		g.watching = true
@@ -109,7 +119,7 @@ func (g *memGuard) tick() bool {
 	settled := g.stopped == 0 && !g.freeDue
 	g.mu.Unlock()
 	if settled && g.heap() > g.limit {
-		g.stopAll()
+		g.stopSuspects()
 	}
 	g.mu.Lock()
 	free := g.freeDue && g.stopped == 0
@@ -121,16 +131,26 @@ func (g *memGuard) tick() bool {
 	return true
 }
 
-func (g *memGuard) stopAll() {
+// stopSuspects stops the calls that have run for g.suspect or more, or
+// every running call when none has.
+func (g *memGuard) stopSuspects() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	old := time.Now().Add(-g.suspect)
+	suspects := 0
 	for w := range g.running {
-		if !w.stopped {
-			w.stopped = true
-			g.stopped++
-			g.freeDue = true
-			g.stops.Add(1)
-			w.cancel(errMemoryLimit)
+		if !w.stopped && w.start.Before(old) {
+			suspects++
 		}
+	}
+	for w := range g.running {
+		if w.stopped || (suspects > 0 && !w.start.Before(old)) {
+			continue
+		}
+		w.stopped = true
+		g.stopped++
+		g.freeDue = true
+		g.stops.Add(1)
+		w.cancel(errMemoryLimit)
 	}
 }

@@ -114,3 +114,57 @@ func TestMemoryGuardSleepsWhenIdle(t *testing.T) {
 		return !g.watching
 	})
 }
+
+// Past the limit, calls that have run a while are stopped first: a call
+// that started just now is left running.
+func TestMemoryLimitStopsLongRunningCallsFirst(t *testing.T) {
+	env := newEnv(t, map[string]string{
+		"loop": `return function(req, ctx) while true do end end`,
+	}, func(o *Options) { o.HandlerTimeout, o.MaxMemory = 20*time.Second, 256<<20 })
+	over, _ := fakeHeap(env)
+	g := env.pool.mem
+	g.suspect = time.Second // room for a loaded machine between the two calls
+	running := func() (old, young int) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		for w := range g.running {
+			if time.Since(w.start) > g.suspect {
+				old++
+			} else {
+				young++
+			}
+		}
+		return old, young
+	}
+	oldErr := make(chan error, 1)
+	go func() {
+		call := newCall("loop", "GET", "https://api.example.com/")
+		call.SandboxID = "old"
+		_, err := env.Snapshot().Run(context.Background(), call)
+		oldErr <- err
+	}()
+	waitFor(t, "a call past suspectAge", func() bool { o, _ := running(); return o == 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	youngErr := make(chan error, 1)
+	go func() {
+		call := newCall("loop", "GET", "https://api.example.com/")
+		call.SandboxID = "young"
+		_, err := env.Snapshot().Run(ctx, call)
+		youngErr <- err
+	}()
+	waitFor(t, "a fresh call", func() bool { _, y := running(); return y == 1 })
+	over.Store(true)
+	if err := <-oldErr; !errors.Is(err, ErrMemoryLimit) {
+		t.Fatalf("the long call: got %v, want it stopped at the memory limit", err)
+	}
+	over.Store(false)
+	select {
+	case err := <-youngErr:
+		t.Fatalf("the fresh call was stopped too: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-youngErr; errors.Is(err, ErrMemoryLimit) {
+		t.Errorf("the fresh call: got %v, want it ended by its own context", err)
+	}
+}

@@ -47,7 +47,7 @@ func TestFleetEtcdPartitionAndOutage(t *testing.T) {
 	took = fleetWait(t, "A caught up", func() bool {
 		return a.has("new") && !a.has("gone") && listHas(a.runtimeDenied("change"), "meanwhile.example")
 	})
-	t.Logf("A back in touch with etcd: caught up after %v (the contract: within 5s)", took)
+	t.Logf("A back in touch with etcd: caught up after %v (the promise: within 5s)", took)
 	fleetWait(t, "A healthy", func() bool { return a.status().State.Healthy })
 	mfs := scrape(t, a)
 	if n := metric(mfs, "sandgate_state_resyncs_total", map[string]string{}); n < 1 {

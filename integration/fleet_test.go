@@ -164,7 +164,7 @@ func TestFleetChangeOnBSeenOnAAndC(t *testing.T) {
 	b.mustAPI(200, "PUT", "/v1/sandboxes/s/denied-hosts", []string{"changed.example"})
 	for name, g := range map[string]*gateway{"A": a, "C": c} {
 		took := fleetWait(t, "change on "+name, func() bool { return listHas(g.runtimeDenied("s"), "changed.example") })
-		t.Logf("changed on B, seen on %s after %v (the contract: within 1s)", name, took)
+		t.Logf("changed on B, seen on %s after %v (the promise: within 1s)", name, took)
 	}
 	if n := metric(scrape(t, a), "sandgate_state_watch_lag_seconds", map[string]string{}); n < 2 {
 		t.Errorf("A's sandgate_state_watch_lag_seconds counted %v changes, want at least the creation and the change", n)

@@ -6,7 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// stateMetrics watch the state store (CONTRACT section 9).
+// stateMetrics watch the state store (docs/state.md).
 type stateMetrics struct {
 	lag     prometheus.Histogram
 	resyncs prometheus.Counter

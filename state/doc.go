@@ -1,6 +1,6 @@
 // Package state keeps what must outlive a gateway process: each sandbox's
 // identity, token hash, CA (its private key sealed) and runtime policy,
-// and, in a fleet, the scripts (CONTRACT section 9).
+// and, in a fleet, the scripts (docs/state.md).
 //
 // A Store is the one interface the sandbox registry writes through and
 // loads from at start. Three implementations: Memory (keeps nothing past

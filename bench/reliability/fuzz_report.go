@@ -9,7 +9,7 @@ func (r *FuzzResult) markdown(b *strings.Builder) {
 	o := r.Options
 	fmt.Fprintf(b, "Every Go fuzz target of the repository (`func FuzzXxx(f *testing.F)` in its test files) runs "+
 		"`go test -run '^$' -fuzz '^Name$' -fuzztime %s` once, with its seed corpus and the local fuzz cache. The "+
-		"target of issue 10 is %s execs with 0 crashes per target; `make fuzz FUZZTIME=...` runs them longer.\n\n",
+		"target is %s execs with 0 crashes per target; `make fuzz FUZZTIME=...` runs them longer.\n\n",
 		o.Time, thousands(o.Execs))
 	var rows [][]string
 	for _, t := range r.Targets {

@@ -8,7 +8,7 @@ import (
 )
 
 // gwConfig is what a phase sets in its gateway's config; zero values leave
-// the gateway's defaults (CONTRACT section 12), which is what most phases
+// the gateway's defaults (docs/config.md), which is what most phases
 // measure.
 type gwConfig struct {
 	MaxConnections     int           // proxy.max_connections
@@ -22,7 +22,7 @@ type gwConfig struct {
 	Classes map[string]classConfig
 }
 
-// classConfig is one class's limits (CONTRACT section 11).
+// classConfig is one class's limits (rate_limit, max_connections).
 type classConfig struct {
 	RateLimit      *rateLimit // nil: none
 	MaxConnections int        // 0: no cap

@@ -1,6 +1,6 @@
 // Command reliability is what `make reliability` runs: a bounded run of the
 // real sandgate binary that measures what one client can do to the gateway
-// and to other sandboxes (CONTRACT section 12, issue 10) and writes
+// and to other sandboxes (the limits of docs/config.md) and writes
 // RELIABILITY.md and a JSON file with the figures of this machine.
 //
 // Six phases, each with a fresh gateway and its own flags: a trickle flood

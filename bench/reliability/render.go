@@ -20,8 +20,8 @@ func render(path string, r *Results) error {
 		"binary on the machine described below; nothing here is edited by hand. Each phase starts a fresh\n" +
 		"gateway (`state: memory`, file secrets, the audit log in a file, every other key at its default\n" +
 		"unless the phase says otherwise) and stops it; the HTTPS echo upstream on 127.0.0.1 and every\n" +
-		"client are the program itself, on the same cores. The targets are those of CONTRACT section 12\n" +
-		"and issue 10. A busy machine makes latencies noisy: the load average and how many cores were\n" +
+		"client are the program itself, on the same cores. The targets are the project's for\n" +
+		"its limits (docs/config.md). A busy machine makes latencies noisy: the load average and how many cores were\n" +
 		"busy (every process, the gateway and this program included) are given with each phase.\n\n")
 	renderFacts(&b, r)
 	renderTargets(&b, r)

@@ -36,7 +36,7 @@ type Phase struct {
 	Data      any        `json:"data,omitempty"`
 }
 
-// Target is one goal of CONTRACT section 12 or issue 10 and what the run
+// Target is one reliability goal and what the run
 // saw.
 type Target struct {
 	What string `json:"what"` // the goal, e.g. "peak RSS under 1 GB"

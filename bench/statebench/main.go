@@ -1,4 +1,4 @@
-// Command statebench measures the state store (CONTRACT section 9):
+// Command statebench measures the state store (docs/state.md):
 // sandbox creation with bolt next to memory, 10,000 sandboxes restored at
 // start from bolt and from etcd, the gateway's RSS with them, and how fast a
 // change made through one gateway of a fleet of three reaches the others.

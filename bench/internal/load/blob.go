@@ -18,7 +18,7 @@ const (
 	ExpectAny = "any"
 )
 
-// Redaction is what a scrubbed secret value becomes (CONTRACT section 11).
+// Redaction is what a scrubbed secret value becomes.
 const Redaction = "[redacted]"
 
 // BlobCheck is what every ModeBlob response must be.

@@ -1,6 +1,6 @@
 -- read_secrets (bench only): reads fields of the sandbox's secret
 -- "sandboxes/<sandbox id>", sets a header to the first, then forwards. Every
--- value it read is scrubbed from the response (CONTRACT section 11).
+-- value it read is scrubbed from the response.
 --
 -- Params:
 --   header  header name, e.g. "X-Auth-Token". Required.

@@ -16,9 +16,23 @@ import (
 // through as the bitmap fills).
 type prefilter struct {
 	rare   []byte
-	maxOff int           // largest offset of a value's rare byte within that value
-	bits   *[1024]uint64 // prefix hashes; nil with rare bytes
+	pairs  [maxRare][]rarePair // the values each rare byte stands for
+	maxOff int                 // largest offset of a value's rare byte within that value
+	bits   *[1024]uint64       // prefix hashes; nil with rare bytes
 }
+
+// rarePair is a value and the offset of its rare byte in it. A rare byte
+// found in the text is a candidate only if the bytes around it could be
+// that value: in text where the byte is not rare after all (random letters
+// and digits, say) most hits are dismissed here, cheaply, instead of the
+// automaton walking over them.
+type rarePair struct {
+	val string
+	off int
+}
+
+// verifyLen is how many bytes of a value a rare-byte hit is compared with.
+const verifyLen = 8
 
 const (
 	maxRare    = 3
@@ -45,12 +59,15 @@ func rareBytes(values []string) *prefilter {
 		if int(rank[v[off]]) > len(byFrequency)-tooCommon {
 			return nil
 		}
-		if bytes.IndexByte(p.rare, v[off]) < 0 {
+		k := bytes.IndexByte(p.rare, v[off])
+		if k < 0 {
 			if len(p.rare) == maxRare {
 				return nil
 			}
+			k = len(p.rare)
 			p.rare = append(p.rare, v[off])
 		}
+		p.pairs[k] = append(p.pairs[k], rarePair{val: v, off: off})
 		p.maxOff = max(p.maxOff, off)
 	}
 	return p
@@ -103,17 +120,48 @@ func (p *prefilter) next(buf []byte, i int, h *hits) int {
 		return h[0]
 	}
 	first := len(buf)
-	for k, b := range p.rare {
+	for k := range p.rare {
 		if h[k] < i {
-			if j := bytes.IndexByte(buf[i:], b); j >= 0 {
-				h[k] = i + j
-			} else {
-				h[k] = len(buf)
-			}
+			h[k] = p.nextRare(buf, i, k)
 		}
 		first = min(first, h[k])
 	}
 	return first
+}
+
+// nextRare returns the first position at or after i that holds rare byte
+// k where one of its values may be, or len(buf).
+func (p *prefilter) nextRare(buf []byte, i, k int) int {
+	b := p.rare[k]
+	for i < len(buf) {
+		j := bytes.IndexByte(buf[i:], b)
+		if j < 0 {
+			return len(buf)
+		}
+		j += i
+		if p.mayStart(buf, j, k) {
+			return j
+		}
+		i = j + 1
+	}
+	return len(buf)
+}
+
+// mayStart reports whether one of rare byte k's values may hold its rare
+// byte at buf[j]: the bytes of buf around it agree with the value as far
+// as both go. A value that would start before buf is not ruled out.
+func (p *prefilter) mayStart(buf []byte, j, k int) bool {
+	for _, pr := range p.pairs[k] {
+		s := j - pr.off
+		if s < 0 {
+			return true
+		}
+		n := min(len(pr.val), verifyLen, len(buf)-s)
+		if string(buf[s:s+n]) == pr.val[:n] {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *prefilter) nextPrefix(buf []byte, i int) int {

@@ -113,6 +113,9 @@ type Server struct {
 	nconns   atomic.Int64
 	pending  pendingList
 	authLog  authLog
+
+	refusedAtCap atomic.Int64 // connections refused at the cap since the last log line
+	capLogged    atomic.Int64 // unix nanos of that line
 	reqSeq   atomic.Uint64
 	reqBase  string
 	closing  atomic.Bool
@@ -224,6 +227,18 @@ func (s *Server) newRequestID() string {
 	return b.String()
 }
 
+// capRefused closes a connection past proxy.max_connections (none of the
+// open ones was pending) and says so, at most once a second.
+func (s *Server) capRefused(c net.Conn, max int) {
+	_ = c.Close()
+	n := s.refusedAtCap.Add(1)
+	now := time.Now().UnixNano()
+	if last := s.capLogged.Load(); now-last >= int64(time.Second) && s.capLogged.CompareAndSwap(last, now) {
+		s.refusedAtCap.Store(0)
+		s.log.Warn("connections refused: proxy.max_connections reached and none is pending", "max", max, "refused", n, "since", "1s")
+	}
+}
+
 // wrap tracks an accepted connection.
 func (s *Server) wrap(c net.Conn) *clientConn {
 	// The address is formatted once: martian asks for it on every request.
@@ -254,8 +269,7 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		if max := s.opts.MaxConns; max > 0 && s.nconns.Load() >= int64(max) {
 			old := s.pending.popOldest()
 			if old == nil {
-				s.log.Warn("connection refused: proxy.max_connections reached", "remote", c.RemoteAddr().String(), "max", max)
-				_ = c.Close()
+				s.capRefused(c, max)
 				continue
 			}
 			_ = old.Close()

@@ -109,18 +109,18 @@ type Server struct {
 	inner *chanListener
 	h2    *h2Server
 
-	conns    sync.Map // remote address -> *clientConn
-	nconns   atomic.Int64
-	pending  pendingList
-	authLog  authLog
+	conns   sync.Map // remote address -> *clientConn
+	nconns  atomic.Int64
+	pending pendingList
+	authLog authLog
 
 	refusedAtCap atomic.Int64 // connections refused at the cap since the last log line
 	capLogged    atomic.Int64 // unix nanos of that line
-	reqSeq   atomic.Uint64
-	reqBase  string
-	closing  atomic.Bool
-	listenMu sync.Mutex
-	lns      []net.Listener
+	reqSeq       atomic.Uint64
+	reqBase      string
+	closing      atomic.Bool
+	listenMu     sync.Mutex
+	lns          []net.Listener
 }
 
 // New builds a server; Serve starts it.

@@ -67,15 +67,13 @@ RELIABILITY_FLAGS ?=
 reliability: build
 	$(GO) run ./bench/reliability -bin $(BIN) $(RELIABILITY_FLAGS)
 
-## fuzz: every fuzz target of the repository for FUZZTIME each (make test runs their seeds)
-FUZZTIME ?= 30s
-fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "== $$pkg $$f for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+## fuzz: every fuzz target of the repository to FUZZ_EXECS execs each, written to FUZZING.md
+## (FUZZTIME=30s runs each for a time instead; make test runs their seed corpora)
+FUZZ_EXECS ?= 1000000
+FUZZTIME ?= 0
+fuzz: build
+	$(GO) run ./bench/reliability -bin $(BIN) -phases fuzz -fuzz-time $(FUZZTIME) -fuzz-execs $(FUZZ_EXECS) \
+		-deadline 3h -out FUZZING.md -json bench/results/fuzz.json
 
 clean:
 	rm -rf bin

@@ -7,10 +7,16 @@ import (
 
 func (r *FuzzResult) markdown(b *strings.Builder) {
 	o := r.Options
-	fmt.Fprintf(b, "Every Go fuzz target of the repository (`func FuzzXxx(f *testing.F)` in its test files) runs "+
-		"`go test -run '^$' -fuzz '^Name$' -fuzztime %s` once, with its seed corpus and the local fuzz cache. The "+
-		"target is %s execs with 0 crashes per target; `make fuzz FUZZTIME=...` runs them longer.\n\n",
-		o.Time, thousands(o.Execs))
+	if o.toExecs() {
+		fmt.Fprintf(b, "Every Go fuzz target of the repository (`func FuzzXxx(f *testing.F)` in its test files) runs "+
+			"`go test -run '^$' -fuzz '^Name$' -fuzztime %s` once, with its seed corpus and the local fuzz cache: "+
+			"%s execs each, the target being 0 crashes.\n\n", o.fuzztime(), thousands(o.Execs))
+	} else {
+		fmt.Fprintf(b, "Every Go fuzz target of the repository (`func FuzzXxx(f *testing.F)` in its test files) runs "+
+			"`go test -run '^$' -fuzz '^Name$' -fuzztime %s` once, with its seed corpus and the local fuzz cache. "+
+			"`make fuzz` runs each to %s execs, the target being 0 crashes, and writes FUZZING.md.\n\n",
+			o.fuzztime(), thousands(o.Execs))
+	}
 	var rows [][]string
 	for _, t := range r.Targets {
 		rows = append(rows, []string{shortPkg(t.Pkg), t.Name, t.Status, thousands(t.Execs), fmt.Sprintf("%.0f", t.Seconds),

@@ -31,7 +31,7 @@ func dialIdle(ctx context.Context, sb *sandbox, target *url.URL, want string) (*
 	if err != nil {
 		return nil, err
 	}
-	ic, err := handshake(ctx, c, sb, target)
+	ic, err := handshake(ctx, c, sb, target, "http/1.1")
 	if err == nil {
 		err = ic.request(target, want)
 	}
@@ -42,7 +42,9 @@ func dialIdle(ctx context.Context, sb *sandbox, target *url.URL, want string) (*
 	return ic, nil
 }
 
-func handshake(ctx context.Context, c net.Conn, sb *sandbox, target *url.URL) (*idleConn, error) {
+// handshake opens a CONNECT tunnel for sb to target on c and a TLS session
+// inside it that offers proto by ALPN (and checks the gateway chose it).
+func handshake(ctx context.Context, c net.Conn, sb *sandbox, target *url.URL, proto string) (*idleConn, error) {
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	cred := base64.StdEncoding.EncodeToString([]byte(sb.ID + ":" + sb.token))
 	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nProxy-Authorization: Basic %s\r\n\r\n", target.Host, target.Host, cred)
@@ -55,9 +57,13 @@ func handshake(ctx context.Context, c net.Conn, sb *sandbox, target *url.URL) (*
 	if res.StatusCode != http.StatusOK || br.Buffered() > 0 {
 		return nil, fmt.Errorf("CONNECT: status %d", res.StatusCode)
 	}
-	tc := tls.Client(c, &tls.Config{RootCAs: sb.pool, ServerName: target.Hostname(), NextProtos: []string{"http/1.1"}})
+	tc := tls.Client(c, &tls.Config{RootCAs: sb.pool, ServerName: target.Hostname(), NextProtos: []string{proto}})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("TLS in the tunnel: %w", err)
+	}
+	if got := tc.ConnectionState().NegotiatedProtocol; got != proto {
+		tc.Close()
+		return nil, fmt.Errorf("TLS in the tunnel: the gateway chose %q, not %q", got, proto)
 	}
 	return &idleConn{tls: tc, br: bufio.NewReaderSize(tc, 1024)}, nil
 }

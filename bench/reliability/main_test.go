@@ -31,6 +31,7 @@ func tiny(dir string) Options {
 		Idle: IdleOptions{Conns: 40, Sandboxes: 2, Rate: 400, Workers: 8, Settle: 200 * time.Millisecond,
 			Probe: time.Second, Check: 10},
 		Neighbour: NeighbourOptions{Duration: time.Second, Warmup: 300 * time.Millisecond, Flood: 4, Loops: 2, Ratio: 2},
+		Reset:     ResetOptions{Duration: time.Second, Warmup: 300 * time.Millisecond, Conns: 2, Batch: 16, P99: 10 * time.Millisecond},
 		Bomb: BombOptions{Duration: time.Second, Concurrency: 1, MaxMemory: "512MiB", HandlerTimeout: time.Second,
 			Settle: 300 * time.Millisecond, Kill: 2 << 30, Target: 1e9},
 		Fuzz: FuzzOptions{Time: time.Second, Build: 3 * time.Minute, Match: `proxy/wire\.Fuzz`, Execs: 1e6},
@@ -56,7 +57,7 @@ func TestTinyRun(t *testing.T) {
 		}
 	}
 	checks := map[string]func(*testing.T, json.RawMessage){
-		"flood": checkFlood, "idle": checkIdle, "neighbour": checkNeighbour,
+		"flood": checkFlood, "idle": checkIdle, "neighbour": checkNeighbour, "reset": checkReset,
 		"bomb": checkBomb, "fuzz": checkFuzz, "soak": checkSoak,
 	}
 	for _, p := range res.Phases {
@@ -118,6 +119,19 @@ func checkIdle(t *testing.T, raw json.RawMessage) {
 	}
 	if r.During.Requests == 0 || r.During.Errors != 0 {
 		t.Errorf("the other sandbox: got %d requests, %d failed: %v", r.During.Requests, r.During.Errors, r.During.ErrorSamples)
+	}
+}
+
+func checkReset(t *testing.T, raw json.RawMessage) {
+	r := decode[ResetResult](t, raw)
+	if r.Flood.Conns == 0 || r.Flood.Streams == 0 || len(r.Flood.DialErrs) != 0 {
+		t.Errorf("the flood: got %d connections, %d streams, dial errors %v; want streams sent on h2 connections", r.Flood.Conns, r.Flood.Streams, r.Flood.DialErrs)
+	}
+	if r.During.Requests == 0 || r.During.Errors != 0 || r.Before.Errors != 0 {
+		t.Errorf("the victim: got %d requests during, %d and %d failed: %v", r.During.Requests, r.Before.Errors, r.During.Errors, r.During.ErrorSamples)
+	}
+	if r.RSSBefore == 0 || r.RSSPeak == 0 || r.GatewayEnd != "" {
+		t.Errorf("got RSS %d / %d, gateway end %q; want RSS read from a gateway that stayed up", r.RSSBefore, r.RSSPeak, r.GatewayEnd)
 	}
 }
 

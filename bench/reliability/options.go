@@ -24,13 +24,14 @@ type Options struct {
 	Flood     FloodOptions
 	Idle      IdleOptions
 	Neighbour NeighbourOptions
+	Reset     ResetOptions
 	Bomb      BombOptions
 	Fuzz      FuzzOptions
 	Soak      SoakOptions
 }
 
 // phaseNames are the phases in the order they run.
-var phaseNames = []string{"flood", "idle", "neighbour", "bomb", "fuzz", "soak"}
+var phaseNames = []string{"flood", "idle", "neighbour", "reset", "bomb", "fuzz", "soak"}
 
 // wants reports whether the run includes phase name.
 func (o *Options) wants(name string) bool {
@@ -75,6 +76,7 @@ func (o *Options) register(fs *flag.FlagSet) {
 	o.Flood.register(fs)
 	o.Idle.register(fs)
 	o.Neighbour.register(fs)
+	o.Reset.register(fs)
 	o.Bomb.register(fs)
 	o.Fuzz.register(fs)
 	o.Soak.register(fs)

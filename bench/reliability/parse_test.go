@@ -54,11 +54,15 @@ func TestParseFuzzOutput(t *testing.T) {
 		wantExecs   int64
 		wantCrashes int
 		wantInput   string
+		wantSeconds float64
 	}{
 		{name: "pass", out: "fuzz: elapsed: 0s, gathering baseline coverage: 0/70 completed\n" +
 			"fuzz: elapsed: 3s, execs: 11646 (3849/sec), new interesting: 0 (total: 70)\n" +
 			"fuzz: elapsed: 6s, execs: 14858 (1097/sec), new interesting: 0 (total: 70)\nPASS\nok  \tx\t6.5s\n",
 			wantStatus: "ok", wantExecs: 14858},
+		{name: "past a minute", out: "fuzz: elapsed: 1m39s, execs: 990112 (9913/sec), new interesting: 2 (total: 81)\n" +
+			"fuzz: elapsed: 1m41s, execs: 1000000 (9901/sec), new interesting: 2 (total: 81)\nPASS\n",
+			wantStatus: "ok", wantExecs: 1000000, wantSeconds: 101},
 		{name: "crash", out: "fuzz: elapsed: 3s, execs: 500 (166/sec), new interesting: 1 (total: 9)\n" +
 			"--- FAIL: FuzzFramer (3.10s)\n    --- FAIL: FuzzFramer (0.00s)\n        panic: boom\n" +
 			"    Failing input written to testdata/fuzz/FuzzFramer/0123abcd\n    To re-run:\nFAIL\n",
@@ -69,6 +73,9 @@ func TestParseFuzzOutput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := parseFuzzOutput(tc.out, tc.err)
+			if tc.wantSeconds != 0 && got.Seconds != tc.wantSeconds {
+				t.Errorf("got %v fuzzing seconds, want %v", got.Seconds, tc.wantSeconds)
+			}
 			if got.Status != tc.wantStatus || got.Execs != tc.wantExecs || got.Crashes != tc.wantCrashes || got.Input != tc.wantInput {
 				t.Errorf("got %+v; want status %s, %d execs, %d crashes, input %q", got, tc.wantStatus, tc.wantExecs, tc.wantCrashes, tc.wantInput)
 			}

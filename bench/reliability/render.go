@@ -15,6 +15,21 @@ type section interface {
 // render writes RELIABILITY.md.
 func render(path string, r *Results) error {
 	var b strings.Builder
+	if r.fuzzOnly() {
+		b.WriteString("# Fuzzing\n\n")
+		b.WriteString("Written by `make fuzz` (the fuzzing phase of the program in `bench/reliability`) from one run on\n" +
+			"the machine described below; nothing here is edited by hand. `make reliability` runs the same targets\n" +
+			"for a few seconds each within its time bound (RELIABILITY.md); this is the long run.\n\n")
+		renderFacts(&b, r)
+		renderTargets(&b, r)
+		for _, p := range r.Phases {
+			renderConditions(&b, p)
+			if s, ok := p.Data.(section); ok && p.Status != "skipped" {
+				s.markdown(&b)
+			}
+		}
+		return os.WriteFile(path, []byte(b.String()), 0o644)
+	}
 	b.WriteString("# Reliability\n\n")
 	b.WriteString("Written by `make reliability` (the program in `bench/reliability`) from one run of the real\n" +
 		"binary on the machine described below; nothing here is edited by hand. Each phase starts a fresh\n" +
@@ -33,6 +48,11 @@ func render(path string, r *Results) error {
 		}
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// fuzzOnly reports whether the run is make fuzz's: the fuzzing phase alone.
+func (r *Results) fuzzOnly() bool {
+	return len(r.Phases) == 1 && r.Phases[0].Name == "fuzz"
 }
 
 func renderFacts(b *strings.Builder, r *Results) {

@@ -23,6 +23,7 @@ var phases = []phase{
 	{"flood", "Trickle flood before authentication", func(o *Options) time.Duration { return o.Flood.estimate() }, floodPhase},
 	{"idle", "Idle keep-alive connections", func(o *Options) time.Duration { return o.Idle.estimate() }, idlePhase},
 	{"neighbour", "Noisy neighbour", func(o *Options) time.Duration { return o.Neighbour.estimate() }, neighbourPhase},
+	{"reset", "HTTP/2 rapid reset", func(o *Options) time.Duration { return o.Reset.estimate() }, resetPhase},
 	{"bomb", "Memory bomb", func(o *Options) time.Duration { return o.Bomb.estimate() }, bombPhase},
 	{"fuzz", "Fuzzing", func(o *Options) time.Duration { return o.Fuzz.estimate() }, fuzzPhase},
 	{"soak", "Soak with script swaps", func(o *Options) time.Duration { return o.Soak.estimate() }, soakPhase},

@@ -16,7 +16,8 @@ import (
 
 // TestHTTP2RapidReset: a sandbox that opens and resets thousands of HTTP/2
 // streams on one connection does not stop another sandbox from being
-// served, and its own streams never reach the upstream in any number.
+// served, its own streams never reach the upstream in any number, and the
+// gateway closes the connection once the sandbox's reset budget is spent.
 func TestHTTP2RapidReset(t *testing.T) {
 	ca := newUpstreamCA(t)
 	e := &echo{}
@@ -51,8 +52,10 @@ func TestHTTP2RapidReset(t *testing.T) {
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(2)
+	hungUp := make(chan struct{})
 	go func() { // drain whatever the gateway sends, until it hangs up
 		defer wg.Done()
+		defer close(hungUp)
 		for {
 			if _, err := fr.ReadFrame(); err != nil {
 				return
@@ -79,9 +82,25 @@ func TestHTTP2RapidReset(t *testing.T) {
 		}
 		res.Body.Close()
 	}
+	// The gateway ends the connection itself once the sandbox has reset
+	// more streams than its budget allows (the deadline above bounds it).
+	<-hungUp
 	stop.Store(true)
 	tc.Close()
 	wg.Wait()
+	if n := sent.Load(); n >= 20000 {
+		t.Errorf("the gateway took all %d reset streams without closing the connection", n)
+	}
+	if got := metric(scrape(t, g), "sandgate_connection_errors_total", map[string]string{"reason": "h2_reset_flood"}); got < 1 {
+		t.Errorf("sandgate_connection_errors_total{reason=h2_reset_flood}: got %v, want at least 1", got)
+	}
+	// Only streams reset early count: the same sandbox's ordinary requests
+	// are served at once, its budget spent or not.
+	res, err := proxyClient(t, g, attacker).Get(up.URL + "/after")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the attacker's ordinary request after the flood: %v %v", res, err)
+	}
+	res.Body.Close()
 	flood := 0
 	for _, s := range e.all() {
 		if s.Path == "/flood" {

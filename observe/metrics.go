@@ -86,10 +86,10 @@ func NewMetrics(o MetricsOptions) *Metrics {
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sandgate_bad_requests_total",
 		Help: "Request streams refused before parsing (malformed, oversized or slow heads), by status (0: inside a body)."}, []string{"status"})
 	m.connErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sandgate_connection_errors_total",
-		Help: "Tunnels and transparent connections that failed before their first request, by reason."}, []string{"reason"})
+		Help: "Tunnels and transparent connections that failed before their first request, and connections closed for what their client did (h2_reset_flood), by reason."}, []string{"reason"})
 	m.redactions = prometheus.NewCounter(prometheus.CounterOpts{Name: "sandgate_redactions_total",
 		Help: "Secret values scrubbed from responses to sandboxes."})
-	for _, r := range []string{"tls_handshake_failed", "no_common_protocol", "unknown_protocol"} {
+	for _, r := range []string{"tls_handshake_failed", "no_common_protocol", "unknown_protocol", "h2_reset_flood"} {
 		m.connErrors.WithLabelValues(r)
 	}
 	for _, r := range []string{"hit", "miss"} {
@@ -161,6 +161,10 @@ func (m *Metrics) Observe(r *proxy.Record) {
 		m.redactions.Add(float64(r.Redactions))
 	}
 }
+
+// ConnError counts a connection closed for what its client did
+// (proxy.Options.OnConnError).
+func (m *Metrics) ConnError(reason string) { m.connErrors.WithLabelValues(reason).Inc() }
 
 // AuthFailure counts a 407 (proxy.Options.OnAuthFailure).
 func (m *Metrics) AuthFailure() { m.authFailures.Inc() }

@@ -168,7 +168,7 @@ func (s *Server) intercept(c *h1Conn, t *tunnel, start time.Time) {
 // serveTLS terminates the sandbox's TLS and serves what ALPN chose: HTTP/2
 // on x/net/http2, HTTP/1.1 on martian; both decide through exchange.
 func (s *Server) serveTLS(stream net.Conn, cc *clientConn, t *tunnel, start time.Time) {
-	tc := tls.Server(stream, t.sandbox.CA.ServerConfig(t.host, "h2", "http/1.1"))
+	tc := tls.Server(stream, t.sandbox.CA.ServerConfig(t.host, alpn(t.sandbox)...))
 	_ = cc.Conn.SetDeadline(time.Now().Add(s.opts.HandshakeTimeout))
 	if err := tc.Handshake(); err != nil {
 		reason := reasonTLSFailed

@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/sandgate/sandgate/sandbox"
 )
 
 // h2Server serves the intercepted TLS connections whose sandbox chose h2,
@@ -30,6 +33,9 @@ type h2Conn struct {
 	t    *tunnel
 	done chan struct{}
 	once sync.Once
+	// flooded is set when the connection is closed for resetting too many
+	// streams (earlyReset).
+	flooded atomic.Bool
 }
 
 type h2ConnKey struct{}
@@ -118,6 +124,14 @@ func (s *Server) serveH2Stream(w http.ResponseWriter, r *http.Request) {
 		_ = hc.cc.Close()
 		return
 	}
+	if hc.flooded.Load() { // the connection is being closed (earlyReset)
+		return
+	}
+	ctx := r.Context()
+	if ctx.Err() != nil { // reset before it was looked at: no work, no record
+		s.earlyReset(hc, sb)
+		return
+	}
 	rec := s.newRecord(r, sb, start, protoH2)
 	res := s.admit(r, sb, rec)
 	if res == nil {
@@ -125,6 +139,40 @@ func (s *Server) serveH2Stream(w http.ResponseWriter, r *http.Request) {
 	}
 	started = true
 	s.writeH2(w, r, res, rec)
+	if ctx.Err() != nil { // reset (or its connection ended) before the response did
+		s.earlyReset(hc, sb)
+	}
+}
+
+// earlyReset counts a stream the sandbox ended before its response did
+// against the sandbox's budget (sandbox.ResetRate). Past it the connection
+// is closed and the sandbox's new TLS sessions are offered HTTP/1.1 only for
+// sandbox.ResetCooldown: a rapid-reset flood (CVE-2023-44487) then costs the
+// sandbox a TLS handshake per request, as over HTTP/1.1.
+func (s *Server) earlyReset(hc *h2Conn, sb *sandbox.Sandbox) {
+	if sb.StreamReset() || !hc.flooded.CompareAndSwap(false, true) {
+		return
+	}
+	sb.BarH2(sandbox.ResetCooldown)
+	_ = hc.cc.Close()
+	if s.opts.OnConnError != nil {
+		s.opts.OnConnError(reasonH2ResetFlood)
+	}
+	now := time.Now().UnixNano()
+	if last := s.resetLogged.Load(); now-last >= int64(time.Second) && s.resetLogged.CompareAndSwap(last, now) {
+		s.opts.Logger.Warn("HTTP/2 connection closed: its sandbox resets streams faster than allowed",
+			"sandbox", sb.ID, "reason", reasonH2ResetFlood, "rate_per_second", sandbox.ResetRate, "burst", sandbox.ResetBurst,
+			"http1_only_for", sandbox.ResetCooldown.String())
+	}
+}
+
+// alpn is what the sandbox's TLS sessions are offered: h2 and HTTP/1.1, or
+// HTTP/1.1 alone while a reset flood bars h2 (earlyReset).
+func alpn(sb *sandbox.Sandbox) []string {
+	if sb.H2Barred() {
+		return []string{"http/1.1"}
+	}
+	return []string{"h2", "http/1.1"}
 }
 
 // writeH2 sends a response on an HTTP/2 stream: headers as they are (none

@@ -22,6 +22,7 @@ const (
 	reasonTooManyConns  = "too_many_connections"
 	reasonAudit         = "audit_unavailable"
 	reasonInternal      = "internal_error"
+	reasonH2ResetFlood  = "h2_reset_flood" // a connection closed, not a request's reason
 	reasonUnscannable   = "unscannable_response"
 	reasonTLSFailed     = "tls_handshake_failed"
 	reasonNoProtocol    = "no_common_protocol"

@@ -69,6 +69,9 @@ type Options struct {
 	// OnRefused, if non-nil, counts every request stream refused before it
 	// was parsed (a malformed or oversized head), by status (0: inside a body).
 	OnRefused func(status int)
+	// OnConnError, if non-nil, counts a connection the proxy ends because of
+	// what its client did after it was served (h2_reset_flood).
+	OnConnError func(reason string)
 }
 
 func (o *Options) defaults() {
@@ -116,6 +119,7 @@ type Server struct {
 
 	refusedAtCap atomic.Int64 // connections refused at the cap since the last log line
 	capLogged    atomic.Int64 // unix nanos of that line
+	resetLogged  atomic.Int64 // unix nanos of the last h2_reset_flood line
 	reqSeq       atomic.Uint64
 	reqBase      string
 	closing      atomic.Bool

@@ -159,7 +159,7 @@ func (s *Server) transparentTLS(stream net.Conn, br *bufio.Reader, cc *clientCon
 	var t *tunnel
 	cfg := &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		t = newTunnel(sb, hostFor(hello.ServerName), port, "https")
-		return sb.CA.ServerConfig(t.host, "h2", "http/1.1"), nil
+		return sb.CA.ServerConfig(t.host, alpn(sb)...), nil
 	}}
 	tc := tls.Server(stream, cfg)
 	if err := tc.Handshake(); err != nil {

@@ -50,6 +50,8 @@ type Sandbox struct {
 	reg       *Registry // the registry that made it (UpdateOverrides)
 	cur       atomic.Pointer[current]
 	limiter   atomic.Pointer[rate.Limiter] // nil: no rate limit
+	resets    *rate.Limiter                // streams the sandbox resets early (StreamReset)
+	h2Barred  atomic.Int64                 // unix nanos until which BarH2 holds
 	mu        sync.Mutex                   // serializes override changes; guards conns
 	conns     map[io.Closer]struct{}
 	deleted   atomic.Bool
@@ -63,7 +65,8 @@ type current struct {
 }
 
 func newSandbox(id string, class *policy.Class, maxKeys int) *Sandbox {
-	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC(), Buckets: &ratelimit.Buckets{MaxKeys: maxKeys}}
+	sb := &Sandbox{ID: id, Class: class, Created: time.Now().UTC(), Buckets: &ratelimit.Buckets{MaxKeys: maxKeys},
+		resets: rate.NewLimiter(ResetRate, ResetBurst)}
 	sb.cur.Store(&current{o: &policy.Overrides{}})
 	sb.resetLimiter()
 	return sb
@@ -126,6 +129,28 @@ func (s *Sandbox) Allow() (bool, time.Duration) {
 	}
 	return true, 0
 }
+
+// ResetRate and ResetBurst are how many HTTP/2 streams a sandbox may cancel
+// before their responses end, over all its connections: an agent cancels a
+// few, a rapid-reset flood (CVE-2023-44487) thousands a second, each
+// costing the gateway a stream's work and the sandbox almost nothing.
+// A sandbox that spends its budget has its connection closed and, for
+// ResetCooldown, its new TLS sessions are offered HTTP/1.1 only (BarH2).
+const (
+	ResetRate     = 100
+	ResetBurst    = 200
+	ResetCooldown = time.Minute
+)
+
+// StreamReset takes one early stream reset from the sandbox's budget and
+// reports whether it was within it; past it the connection is to be closed.
+func (s *Sandbox) StreamReset() bool { return s.resets.Allow() }
+
+// BarH2 offers the sandbox's TLS sessions HTTP/1.1 only for d from now.
+func (s *Sandbox) BarH2(d time.Duration) { s.h2Barred.Store(time.Now().Add(d).UnixNano()) }
+
+// H2Barred reports whether BarH2 holds now.
+func (s *Sandbox) H2Barred() bool { return time.Now().UnixNano() < s.h2Barred.Load() }
 
 // CheckToken compares token with the sandbox's in constant time.
 func (s *Sandbox) CheckToken(token string) bool {

@@ -112,3 +112,18 @@ func TestNoRateLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamResetBudget(t *testing.T) {
+	sb := newSandbox("a", &policy.Class{Name: "c"}, 0)
+	for i := range ResetBurst {
+		if !sb.StreamReset() {
+			t.Fatalf("reset %d refused within the burst of %d", i+1, ResetBurst)
+		}
+	}
+	if sb.StreamReset() {
+		t.Errorf("reset %d allowed past the burst", ResetBurst+1)
+	}
+	if other := newSandbox("b", &policy.Class{Name: "c"}, 0); !other.StreamReset() {
+		t.Error("another sandbox's budget was spent too")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sandgate/sandgate/bench/internal/load"
@@ -59,11 +60,14 @@ func handshake(ctx context.Context, c net.Conn, sb *sandbox, target *url.URL, pr
 	}
 	tc := tls.Client(c, &tls.Config{RootCAs: sb.pool, ServerName: target.Hostname(), NextProtos: []string{proto}})
 	if err := tc.HandshakeContext(ctx); err != nil {
+		if strings.Contains(err.Error(), "no application protocol") { // the gateway's alert
+			return nil, &protoRefused{want: proto, got: "none in common"}
+		}
 		return nil, fmt.Errorf("TLS in the tunnel: %w", err)
 	}
 	if got := tc.ConnectionState().NegotiatedProtocol; got != proto {
 		tc.Close()
-		return nil, fmt.Errorf("TLS in the tunnel: the gateway chose %q, not %q", got, proto)
+		return nil, &protoRefused{want: proto, got: got}
 	}
 	return &idleConn{tls: tc, br: bufio.NewReaderSize(tc, 1024)}, nil
 }
@@ -96,3 +100,11 @@ func (ic *idleConn) request(target *url.URL, want string) error {
 }
 
 func (ic *idleConn) close() { _ = ic.tls.Close() }
+
+// protoRefused is a TLS session in which the gateway did not choose the
+// protocol the client offered alone.
+type protoRefused struct{ want, got string }
+
+func (e *protoRefused) Error() string {
+	return fmt.Sprintf("TLS in the tunnel: the gateway chose %q, not %q", e.got, e.want)
+}

@@ -124,8 +124,13 @@ func checkIdle(t *testing.T, raw json.RawMessage) {
 
 func checkReset(t *testing.T, raw json.RawMessage) {
 	r := decode[ResetResult](t, raw)
-	if r.Flood.Conns == 0 || r.Flood.Streams == 0 || len(r.Flood.DialErrs) != 0 {
-		t.Errorf("the flood: got %d connections, %d streams, dial errors %v; want streams sent on h2 connections", r.Flood.Conns, r.Flood.Streams, r.Flood.DialErrs)
+	if r.Flood.Conns == 0 || r.Flood.Streams == 0 {
+		t.Errorf("the flood: got %d connections, %d streams; want streams sent on h2 connections", r.Flood.Conns, r.Flood.Streams)
+	}
+	for kind := range r.Flood.DialErrs { // the gateway bars h2 to a flooding sandbox for a while
+		if !strings.HasPrefix(kind, "h2 not offered") {
+			t.Errorf("the flood: connections failed: %v", r.Flood.DialErrs)
+		}
 	}
 	if r.During.Requests == 0 || r.During.Errors != 0 || r.Before.Errors != 0 {
 		t.Errorf("the victim: got %d requests during, %d and %d failed: %v", r.During.Requests, r.Before.Errors, r.During.Errors, r.During.ErrorSamples)

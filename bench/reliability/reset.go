@@ -56,7 +56,7 @@ type ResetResult struct {
 
 // ResetStats is what the attacker did and what the gateway answered.
 type ResetStats struct {
-	Streams  int64          `json:"streams"`   // HEADERS+RST_STREAM pairs written
+	Streams  int64          `json:"streams"`   // HEADERS+RST_STREAM pairs written to the socket
 	Seconds  float64        `json:"seconds"`   // how long the flood ran
 	Conns    int64          `json:"conns"`     // connections opened (reopened when the gateway closed one)
 	GoAways  int64          `json:"goaways"`   // GOAWAY frames received
@@ -135,7 +135,10 @@ func (f *resetFlood) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		why, err := f.conn(ctx)
 		f.mu.Lock()
-		if err != nil {
+		var pr *protoRefused
+		if errors.As(err, &pr) {
+			f.dialErrs["h2 not offered (ALPN agreed: "+pr.got+")"]++
+		} else if err != nil {
 			f.dialErrs[errKind(err)]++
 		} else {
 			f.closed[why]++
@@ -251,8 +254,8 @@ func (r *ResetResult) targets() []Target {
 	d := r.During
 	return []Target{{
 		What: fmt.Sprintf("another sandbox's p99 under %s during an HTTP/2 rapid-reset flood", r.Options.P99),
-		Got: fmt.Sprintf("%.1f ms (%.1f ms alone); %d requests, %d failed; the flood: %s streams reset in %.0f s; gateway %s",
-			d.P99, r.Before.P99, d.Requests, d.Errors, thousands(r.Flood.Streams), r.Flood.Seconds, upText(r.GatewayEnd)),
+		Got: fmt.Sprintf("%.1f ms (%.1f ms alone); %d requests, %d failed; the flood: %s streams written in %.0f s on %d h2 connections; gateway %s",
+			d.P99, r.Before.P99, d.Requests, d.Errors, thousands(r.Flood.Streams), r.Flood.Seconds, r.Flood.Conns, upText(r.GatewayEnd)),
 		Met: r.GatewayEnd == "" && d.Requests > 0 && d.Errors == 0 && d.P99 < float64(r.Options.P99)/float64(time.Millisecond),
 	}}
 }

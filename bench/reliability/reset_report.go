@@ -11,8 +11,11 @@ func (r *ResetResult) markdown(b *strings.Builder) {
 	o := r.Options
 	fmt.Fprintf(b, "Sandbox `attacker` opens %d HTTP/2 connections through the gateway (CONNECT, TLS with its CA, "+
 		"`h2` by ALPN) and on each writes, with no pause, a request's HEADERS followed at once by RST_STREAM(CANCEL), "+
-		"%d pairs a write, opening another connection whenever the gateway ends one. Sandbox `victim` sends %s, "+
-		"alone and then during the flood (which starts %s before its warm-up). Every limit is the default.\n\n",
+		"%d pairs a write, opening another connection whenever the gateway ends one (offering only `h2`). Sandbox `victim` sends %s, "+
+		"alone and then during the flood (which starts %s before its warm-up). Every limit is the default: a sandbox "+
+		"that resets more than 100 streams a second (burst 200) before their responses end has the connection closed "+
+		"and, for a minute, is offered HTTP/1.1 only on new TLS sessions, so after the first connections the flood's "+
+		"reconnections fail (listed below).\n\n",
 		o.Conns, o.Batch, probeText(r.Probe), o.Warmup)
 	loadTable(b, []string{"victim alone", "victim during the flood"}, []load.Result{r.Before, r.During})
 	f := r.Flood
@@ -21,8 +24,8 @@ func (r *ResetResult) markdown(b *strings.Builder) {
 		rate = float64(f.Streams) / f.Seconds
 	}
 	rows := [][]string{
-		{"streams opened and reset", fmt.Sprintf("%s in %.1f s (%.0f a second)", thousands(f.Streams), f.Seconds, rate)},
-		{"connections opened", thousands(f.Conns)},
+		{"HEADERS+RST_STREAM pairs written (into the socket: not all read by the gateway before it closed the connection)", fmt.Sprintf("%s in %.1f s (%.0f a second)", thousands(f.Streams), f.Seconds, rate)},
+		{"HTTP/2 connections opened", thousands(f.Conns)},
 		{"how they ended", counts(f.Closed)},
 		{"GOAWAY frames received", thousands(f.GoAways)},
 		{"response HEADERS received (streams the gateway answered before the reset)", thousands(f.Headers)},
@@ -31,7 +34,7 @@ func (r *ResetResult) markdown(b *strings.Builder) {
 		{"gateway", upText(r.GatewayEnd)},
 	}
 	if len(f.DialErrs) > 0 {
-		rows = append(rows, []string{"connections that could not be opened", counts(f.DialErrs)})
+		rows = append(rows, []string{"connections that could not be opened as HTTP/2 (each followed by a 50 ms pause)", counts(f.DialErrs)})
 	}
 	table(b, []string{"the flood", ""}, rows)
 }

@@ -124,7 +124,8 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	g.srv = proxy.New(proxyOptions(cfg, proxy.Options{Registry: g.reg, Engine: func() engine.Runner { return g.eng.Snapshot() },
 		Transport: transport, Guard: guard, Logger: log, Observe: obs.observe,
-		AuditOK: obs.auditOK, OnAuthFailure: obs.metrics.AuthFailure, OnRefused: obs.metrics.Refused}))
+		AuditOK: obs.auditOK, OnAuthFailure: obs.metrics.AuthFailure, OnRefused: obs.metrics.Refused,
+		OnConnError: obs.metrics.ConnError}))
 	if g.proxyLn, err = net.Listen("tcp", cfg.Proxy.Listen); err != nil {
 		return nil, fmt.Errorf("proxy.listen %s: %w", cfg.Proxy.Listen, err)
 	}

@@ -209,7 +209,9 @@ func render(seq []*ast.Node) string {
 			b.WriteByte('?')
 		case ast.KindList:
 			l := n.Value.(ast.List)
-			chars := l.Chars
+			// Each character once: a class is a set, and "[.\\.0]" would
+			// otherwise come out as "[..0]", which reads as an empty label.
+			chars := uniqueChars(l.Chars)
 			if looksIP(chars) || (len(chars) > 1 && chars[1] == '-') {
 				// "[\0]": else it reads as an address in brackets; "[\a-bc]":
 				// else as a range.
@@ -228,6 +230,17 @@ func render(seq []*ast.Node) string {
 				b.WriteString(render(alt.Children))
 			}
 			b.WriteByte('}')
+		}
+	}
+	return b.String()
+}
+
+// uniqueChars keeps the first of each character of s, in order.
+func uniqueChars(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if !strings.ContainsRune(s[:i], r) {
+			b.WriteRune(r)
 		}
 	}
 	return b.String()

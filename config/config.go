@@ -229,6 +229,7 @@ const (
 	DefaultH2StreamWindow         = 1 << 20
 	DefaultH2ConnWindow           = 2 << 20
 	DefaultStatePath              = "./state/sandgate.db"
+	DefaultEtcdEndpoint           = "127.0.0.1:2379" // etcd's own client default
 	DefaultSealKeyFile            = "./state/seal.key"
 	DefaultEtcdPrefix             = "/sandgate/"
 	DefaultEtcdDialTimeout        = 5 * time.Second

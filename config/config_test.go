@@ -60,6 +60,20 @@ func TestParseCacheTTLZero(t *testing.T) {
 	}
 }
 
+func TestEtcdEndpointsDefault(t *testing.T) {
+	c, err := Parse([]byte("version: 1\nstate:\n  backend: etcd\n"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.State.Etcd.Endpoints; len(got) != 1 || got[0] != "127.0.0.1:2379" {
+		t.Errorf("endpoints: got %q, want [127.0.0.1:2379]", got)
+	}
+	c, err = Parse([]byte("version: 1\nstate:\n  backend: etcd\n  etcd: { endpoints: [\"10.0.0.5:2379\"] }\n"), "x.yaml")
+	if err != nil || len(c.State.Etcd.Endpoints) != 1 || c.State.Etcd.Endpoints[0] != "10.0.0.5:2379" {
+		t.Errorf("explicit endpoints: got %v, %v", c.State.Etcd.Endpoints, err)
+	}
+}
+
 func TestAllowedHostsNullVersusEmpty(t *testing.T) {
 	c, err := Parse([]byte("version: 1\nclasses:\n  a: { allowed_hosts: null }\n  b: { allowed_hosts: [] }\n  c: {}\n"), "x.yaml")
 	if err != nil {
@@ -157,7 +171,6 @@ func TestNewKeysValidated(t *testing.T) {
 		{"classes:\n  default:\n    rate_limit: { requests: 0, per: 1s }\n", "classes.default.rate_limit.requests: must be positive"},
 		{"classes:\n  default:\n    max_connections: -1\n", "classes.default.max_connections"},
 		{"state:\n  backend: zk\n", "state.backend: must be bolt, etcd or memory"},
-		{"state:\n  backend: etcd\n", "state.etcd.endpoints: is required"},
 		{"proxy:\n  max_header_bytes: 10\n", "proxy.max_header_bytes: must be between"},
 		{"limits:\n  max_memory: 1MiB\n", "limits.max_memory: must be at least 32MiB"},
 	} {

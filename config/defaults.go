@@ -108,6 +108,9 @@ func (c *Config) defaultState() {
 		// "/a" must not also watch "/ab/": the prefix is a folder.
 		s.Etcd.Prefix += "/"
 	}
+	if s.Backend == "etcd" && len(s.Etcd.Endpoints) == 0 {
+		s.Etcd.Endpoints = []string{DefaultEtcdEndpoint}
+	}
 	s.Etcd.DialTimeout.orDefault(DefaultEtcdDialTimeout)
 	s.Etcd.CAFile = c.resolve(s.Etcd.CAFile)
 	s.Etcd.CertFile = c.resolve(s.Etcd.CertFile)

@@ -223,9 +223,6 @@ func (v *validator) state() {
 			v.fail("state.path", "is required with backend bolt")
 		}
 	case "etcd":
-		if len(s.Etcd.Endpoints) == 0 {
-			v.fail("state.etcd.endpoints", "is required with backend etcd")
-		}
 		for i, e := range s.Etcd.Endpoints {
 			if strings.TrimSpace(e) == "" {
 				v.fail(fmt.Sprintf("state.etcd.endpoints[%d]", i), "is empty")

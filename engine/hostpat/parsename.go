@@ -8,6 +8,20 @@ import (
 // maxNameLen is the longest DNS name in text form (RFC 1035, no final dot).
 const maxNameLen = 253
 
+// labels reports an empty label in a name or glob: a leading dot, two
+// dots in a row, or a dot at the end.
+func labels(s string) string {
+	switch {
+	case s == "":
+		return "empty host"
+	case s[0] == '.':
+		return "empty label (for subdomains write \"*" + s + "\")"
+	case strings.Contains(s, "..") || strings.HasSuffix(s, "."):
+		return "empty label"
+	}
+	return ""
+}
+
 // parseName parses a host name or glob.
 func parseName(s string) (Pattern, string) {
 	s = strings.TrimSuffix(s, ".")
@@ -16,14 +30,18 @@ func parseName(s string) (Pattern, string) {
 		return Pattern{}, "empty host"
 	case len(s) > maxNameLen:
 		return Pattern{}, "host longer than 253 characters"
-	case s[0] == '.':
-		return Pattern{}, "empty label (for subdomains write \"*" + s + "\")"
-	case strings.Contains(s, "..") || strings.HasSuffix(s, "."):
-		return Pattern{}, "empty label"
+	}
+	if reason := labels(s); reason != "" {
+		return Pattern{}, reason
 	}
 	name := strings.ToLower(s)
 	if hasGlobMeta(name) {
 		text, m, reason := parseGlob(name)
+		if reason == "" {
+			// An escaped dot is a dot: `\.[0]` is ".[0]", an empty first
+			// label, which the canonical text shows.
+			reason = labels(text)
+		}
 		if reason != "" {
 			return Pattern{}, reason
 		}

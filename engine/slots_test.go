@@ -76,9 +76,10 @@ func TestSlotsPerSandbox(t *testing.T) {
 		}
 	}
 	// Which calls get a slot freed as the deadlines (all about equal) pass
-	// is a race; that most wait without one is not.
-	if loops < 2 || waits < 8 {
-		t.Errorf("A: got %d stopped at the time limit and %d without a slot, want 2 or more and 8 or more", loops, waits)
+	// is a race: a call that gets one just before its own deadline is
+	// stopped in the loop, not counted as waiting. Both slots were used.
+	if loops < 2 {
+		t.Errorf("A: got %d stopped at the time limit and %d without a slot, want 2 or more stopped in the loop", loops, waits)
 	}
 	if st := env.Stats(); st.SlotTimeouts != uint64(waits) || st.SlotSandboxes != 0 {
 		t.Errorf("stats: got %+v, want %d slot time-outs and no sandbox left in the table", st, waits)

@@ -175,6 +175,8 @@ func FuzzPatterns(f *testing.F) {
 			case err != nil && patternError(err):
 				// Lua 5.1 raises for a malformed pattern; gopher-lua
 				// matches what it can.
+			case err != nil && strings.Contains(err.Error(), "string length overflow") && len(want) > fuzzMax:
+				// The cap refused a result gopher-lua builds past it.
 			case (err == nil) != (rerr == nil) || got != want:
 				t.Errorf("string.%s(%s): got %q, %v; gopher-lua gives %q, %v", c.fn, render(c.args), short(got), err, short(want), rerr)
 			}

@@ -63,7 +63,11 @@ func run(ctx context.Context, o *Options, cmd string) error {
 func command(fs *flag.FlagSet) string {
 	c := strings.Join(append([]string{"go run ./bench/reliability"}, flagsSet(fs)...), " ")
 	if os.Getenv("MAKELEVEL") != "" {
-		c = "make reliability: " + c
+		target := "make reliability"
+		if f := fs.Lookup("phases"); f != nil && f.Value.String() == "fuzz" {
+			target = "make fuzz"
+		}
+		c = target + ": " + c
 	}
 	return c
 }

@@ -144,11 +144,14 @@ func TestLoopingNeighbourLeavesOtherSandboxServed(t *testing.T) {
 			t.Errorf("A: got %d %q, want 502 error; reason=handler_error", r.Status, r.Header("Sandgate-Decision"))
 		}
 	}
-	if n := strings.Count(g.Logs(), "no free handler slot"); n == 0 {
-		t.Error("no A call failed for want of a slot: the cap did not hold")
-	} else if got := metric(scrape(t, g), "sandgate_handler_slot_timeouts_total", nil); got != float64(n) {
+	// The calls waiting for a slot all reach their deadline together with
+	// the two running ones: which of them gets a slot freed at the last
+	// moment (and is then stopped in the loop) is a race, so how many are
+	// refused for want of a slot may be none. Those that are must be
+	// counted; engine's TestSlotsPerSandbox shows the cap itself.
+	n := strings.Count(g.Logs(), "no free handler slot")
+	if got := metric(scrape(t, g), "sandgate_handler_slot_timeouts_total", nil); got != float64(n) {
 		t.Errorf("sandgate_handler_slot_timeouts_total: got %v, want %d (one per logged refusal)", got, n)
-	} else {
-		t.Logf("%d of A's 16 calls found no free slot", n)
 	}
+	t.Logf("%d of A's 16 calls found no free slot", n)
 }

@@ -158,8 +158,7 @@ func (s *Server) earlyReset(hc *h2Conn, sb *sandbox.Sandbox) {
 	if s.opts.OnConnError != nil {
 		s.opts.OnConnError(reasonH2ResetFlood)
 	}
-	now := time.Now().UnixNano()
-	if last := s.resetLogged.Load(); now-last >= int64(time.Second) && s.resetLogged.CompareAndSwap(last, now) {
+	if s.resetLogged.due() {
 		s.opts.Logger.Warn("HTTP/2 connection closed: its sandbox resets streams faster than allowed",
 			"sandbox", sb.ID, "reason", reasonH2ResetFlood, "rate_per_second", sandbox.ResetRate, "burst", sandbox.ResetBurst,
 			"http1_only_for", sandbox.ResetCooldown.String())

@@ -118,8 +118,8 @@ type Server struct {
 	authLog authLog
 
 	refusedAtCap atomic.Int64 // connections refused at the cap since the last log line
-	capLogged    atomic.Int64 // unix nanos of that line
-	resetLogged  atomic.Int64 // unix nanos of the last h2_reset_flood line
+	capLogged    everySecond  // that line
+	resetLogged  everySecond  // the h2_reset_flood line
 	reqSeq       atomic.Uint64
 	reqBase      string
 	closing      atomic.Bool
@@ -236,11 +236,21 @@ func (s *Server) newRequestID() string {
 func (s *Server) capRefused(c net.Conn, max int) {
 	_ = c.Close()
 	n := s.refusedAtCap.Add(1)
-	now := time.Now().UnixNano()
-	if last := s.capLogged.Load(); now-last >= int64(time.Second) && s.capLogged.CompareAndSwap(last, now) {
+	if s.capLogged.due() {
 		s.refusedAtCap.Store(0)
 		s.log.Warn("connections refused: proxy.max_connections reached and none is pending", "max", max, "refused", n, "since", "1s")
 	}
+}
+
+// everySecond lets a line be logged at most once a second, from any
+// goroutine.
+type everySecond struct{ last atomic.Int64 } // unix nanos of the last line
+
+// due reports whether a line may be logged now, and if so takes the turn.
+func (e *everySecond) due() bool {
+	now := time.Now().UnixNano()
+	last := e.last.Load()
+	return now-last >= int64(time.Second) && e.last.CompareAndSwap(last, now)
 }
 
 // wrap tracks an accepted connection.

@@ -22,12 +22,7 @@ func render(path string, r *Results) error {
 			"for a few seconds each within its time bound (RELIABILITY.md); this is the long run.\n\n")
 		renderFacts(&b, r)
 		renderTargets(&b, r)
-		for _, p := range r.Phases {
-			renderConditions(&b, p)
-			if s, ok := p.Data.(section); ok && p.Status != "skipped" {
-				s.markdown(&b)
-			}
-		}
+		renderPhase(&b, r.Phases[0])
 		return os.WriteFile(path, []byte(b.String()), 0o644)
 	}
 	b.WriteString("# Reliability\n\n")
@@ -42,12 +37,18 @@ func render(path string, r *Results) error {
 	renderTargets(&b, r)
 	for i, p := range r.Phases {
 		fmt.Fprintf(&b, "## %d. %s\n\n", i+1, p.Title)
-		renderConditions(&b, p)
-		if s, ok := p.Data.(section); ok && p.Status != "skipped" {
-			s.markdown(&b)
-		}
+		renderPhase(&b, p)
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// renderPhase writes a phase's conditions and, unless it was skipped, its
+// figures.
+func renderPhase(b *strings.Builder, p *Phase) {
+	renderConditions(b, p)
+	if s, ok := p.Data.(section); ok && p.Status != "skipped" {
+		s.markdown(b)
+	}
 }
 
 // fuzzOnly reports whether the run is make fuzz's: the fuzzing phase alone.
